@@ -1,0 +1,247 @@
+//! Test harness for ptrace-compat: builds the library the way users get it (a nested
+//! `cargo build` of the staticlib and cdylib), compiles C programs against it with the `cc`
+//! crate (which honours `CC`, `CFLAGS` and cross targets), and runs them in their own process
+//! group under a time limit.
+//!
+//! The root package cannot host these tests: a `no_std` staticlib cannot be built under
+//! `cargo test` (rust-lang/rust#48665), hence this separate member (style-anchors §2.8).
+
+// A failing check must fail the test, and a panic is how a Rust test fails.
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::indexing_slicing
+)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// How long one C program may run before it counts as hung (each program also arms
+/// `alarm(10)` itself).
+pub const TIME_LIMIT: Duration = Duration::from_secs(60);
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// Where the harness puts what it builds.
+pub fn work_dir() -> PathBuf {
+    let dir = root().join("target/ctest");
+    let _ = fs::create_dir_all(dir.join("bin"));
+    dir
+}
+
+/// A build of the library.
+#[derive(Debug)]
+pub struct Library {
+    /// `libptrace_compat.a`.
+    pub archive: PathBuf,
+    /// `libptrace_compat.so`.
+    pub shared: PathBuf,
+}
+
+/// Builds the library with `features` into its own target directory, once per test process.
+fn build_library(name: &str, features: &[&str]) -> Library {
+    let target_dir = work_dir().join(name);
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(root())
+        .args([
+            "build",
+            "--release",
+            "--lib",
+            "-p",
+            "ptrace-compat",
+            "--target-dir",
+        ])
+        .arg(&target_dir);
+    if !features.is_empty() {
+        cmd.arg("--features").arg(features.join(","));
+    }
+    let status = cmd.status().expect("cargo runs");
+    assert!(status.success(), "building the {name} library failed");
+    let out = target_dir.join("release");
+    Library {
+        archive: out.join("libptrace_compat.a"),
+        shared: out.join("libptrace_compat.so"),
+    }
+}
+
+/// The library with the Linux backend (default features).
+pub fn linux_library() -> &'static Library {
+    static LIB: OnceLock<Library> = OnceLock::new();
+    LIB.get_or_init(|| build_library("linux", &[]))
+}
+
+/// The C compiler for the target the tests were built for, as a command.
+pub fn c_compiler() -> Command {
+    let target = option_env!("CTEST_TARGET").unwrap_or("x86_64-unknown-linux-gnu");
+    let host = option_env!("CTEST_HOST").unwrap_or(target);
+    let mut cmd = cc::Build::new()
+        .target(target)
+        .host(host)
+        .opt_level(1)
+        .cargo_metadata(false)
+        .cargo_warnings(false)
+        .get_compiler()
+        .to_command();
+    cmd.args(["-D_GNU_SOURCE", "-Wall", "-Wextra", "-Werror", "-g"]);
+    cmd
+}
+
+/// How a C program is built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    /// System headers and the system libc only: the reference.
+    Reference,
+    /// `-I include` and `libptrace_compat.a` (Linux backend) before the libc.
+    Ours,
+}
+
+impl Flavor {
+    /// Short name used in file names and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Flavor::Reference => "libc",
+            Flavor::Ours => "ours",
+        }
+    }
+}
+
+/// Compiles `src` into `out` in `flavor`; panics with the compiler's message on failure.
+pub fn compile(srcs: &[PathBuf], out: &Path, flavor: Flavor) {
+    let mut cmd = c_compiler();
+    cmd.arg("-I").arg(root().join("tests/c"));
+    if flavor == Flavor::Ours {
+        cmd.arg("-I").arg(root().join("include"));
+    }
+    cmd.args(srcs);
+    if flavor == Flavor::Ours {
+        cmd.arg(&linux_library().archive);
+    }
+    cmd.args(["-lpthread", "-o"]).arg(out);
+    let output = cmd.output().expect("the C compiler runs");
+    assert!(
+        output.status.success(),
+        "compiling {srcs:?} ({}) failed:\n{}",
+        flavor.name(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// What a finished program left behind.
+#[derive(Debug)]
+pub struct Run {
+    /// Its standard output.
+    pub stdout: String,
+    /// Its standard error.
+    pub stderr: String,
+    /// Its exit code, or None when it was killed by a signal or hung.
+    pub code: Option<i32>,
+    /// Whether it had to be killed at the time limit.
+    pub hung: bool,
+}
+
+/// Runs `cmd` in a new process group with output to files; on the time limit the whole group
+/// is killed, and afterwards any leftover member of the group (a stopped tracee) is too.
+pub fn run(mut cmd: Command, tag: &str) -> Run {
+    use std::os::unix::process::CommandExt;
+    let dir = work_dir().join("bin");
+    let out_path = dir.join(format!("{tag}.out"));
+    let err_path = dir.join(format!("{tag}.err"));
+    let stdout = fs::File::create(&out_path).expect("create stdout file");
+    let stderr = fs::File::create(&err_path).expect("create stderr file");
+    cmd.stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(stderr)
+        .process_group(0);
+    let mut child = cmd.spawn().expect("spawn the program");
+    let pgid = child.id();
+    let start = Instant::now();
+    let mut hung = false;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for the program") {
+            break Some(status);
+        }
+        if start.elapsed() > TIME_LIMIT {
+            hung = true;
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{pgid}")])
+        .stderr(Stdio::null())
+        .status();
+    if hung {
+        let _ = child.wait();
+    }
+    Run {
+        stdout: fs::read_to_string(&out_path).unwrap_or_default(),
+        stderr: fs::read_to_string(&err_path).unwrap_or_default(),
+        code: status.and_then(|s| s.code()),
+        hung,
+    }
+}
+
+fn check(stem: &str, what: &str, run: &Run, expected: &str) {
+    assert!(
+        !run.hung,
+        "{stem} ({what}) hung; stdout so far:\n{}",
+        run.stdout
+    );
+    assert!(
+        run.code == Some(0) && run.stdout == expected,
+        "{stem} ({what}) differs from the expectation (exit code {:?})\n--- expected\n{expected}--- actual\n{}--- stderr\n{}",
+        run.code,
+        run.stdout,
+        run.stderr
+    );
+}
+
+/// Builds `tests/c/<stem>.c` against the system libc and against our library, and checks that
+/// the reference output is the committed expectation and that ours, statically linked and
+/// preloaded, prints the same. `PTRACE_COMPAT_BLESS=1` rewrites the expectation from the
+/// reference run, never from ours.
+pub fn run_c_program(stem: &str) {
+    let src = root().join(format!("tests/c/{stem}.c"));
+    let bin = work_dir().join("bin");
+    let expected_path = root().join(format!("tests/c/expected/{stem}.stdout"));
+
+    let reference_bin = bin.join(format!("{stem}-libc"));
+    compile(
+        std::slice::from_ref(&src),
+        &reference_bin,
+        Flavor::Reference,
+    );
+    let reference = run(Command::new(&reference_bin), &format!("{stem}-libc"));
+    if std::env::var_os("PTRACE_COMPAT_BLESS").is_some() && reference.code == Some(0) {
+        fs::write(&expected_path, &reference.stdout).expect("write the expectation");
+    }
+    let expected = fs::read_to_string(&expected_path)
+        .unwrap_or_else(|_| panic!("{} is missing", expected_path.display()));
+    check(stem, "system libc", &reference, &expected);
+
+    let ours_bin = bin.join(format!("{stem}-ours"));
+    compile(&[src], &ours_bin, Flavor::Ours);
+    let ours = run(Command::new(&ours_bin), &format!("{stem}-ours"));
+    check(stem, "libptrace_compat.a", &ours, &expected);
+
+    let mut preloaded = Command::new(&reference_bin);
+    preloaded.env("LD_PRELOAD", &linux_library().shared);
+    let preloaded = run(preloaded, &format!("{stem}-preload"));
+    check(
+        stem,
+        "LD_PRELOAD libptrace_compat.so",
+        &preloaded,
+        &expected,
+    );
+}

@@ -1,0 +1,62 @@
+//! The raw Linux system call, and the syscall numbers this library uses (the only place they
+//! are written down).
+
+use crate::errno::{Errno, Result};
+
+/// `ptrace` (arch/x86/entry/syscalls/syscall_64.tbl; include/uapi/asm-generic/unistd.h).
+#[cfg(target_arch = "x86_64")]
+pub const SYS_PTRACE: usize = 101;
+/// `wait4`.
+#[cfg(target_arch = "x86_64")]
+pub const SYS_WAIT4: usize = 61;
+/// `ptrace` (asm-generic table, used by arm64).
+#[cfg(target_arch = "aarch64")]
+pub const SYS_PTRACE: usize = 117;
+/// `wait4`.
+#[cfg(target_arch = "aarch64")]
+pub const SYS_WAIT4: usize = 260;
+
+/// Makes system call `nr` with four arguments and decodes the result: the kernel returns
+/// -4095..=-1 for an error (`-errno`), anything else is a value.
+///
+/// # Safety
+/// The arguments must be valid for the system call `nr`; the kernel checks user pointers, but
+/// a call that changes this process's memory (not one used here) would need more.
+#[inline]
+pub unsafe fn syscall4(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize) -> Result<usize> {
+    let ret: usize;
+    // SAFETY: the Linux syscall ABI for this arch: number and arguments in the registers the
+    // kernel reads, the registers it clobbers declared, no stack use.
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        core::arch::asm!(
+            "syscall",
+            inlateout("rax") nr => ret,
+            in("rdi") a0,
+            in("rsi") a1,
+            in("rdx") a2,
+            in("r10") a3,
+            lateout("rcx") _,
+            lateout("r11") _,
+            options(nostack),
+        );
+    }
+    // SAFETY: as above, for arm64 (`svc #0`, number in x8, result in x0).
+    #[cfg(target_arch = "aarch64")]
+    unsafe {
+        core::arch::asm!(
+            "svc 0",
+            in("x8") nr,
+            inlateout("x0") a0 => ret,
+            in("x1") a1,
+            in("x2") a2,
+            in("x3") a3,
+            options(nostack),
+        );
+    }
+    if ret > -4096isize as usize {
+        Err(Errno(ret.wrapping_neg() as i32))
+    } else {
+        Ok(ret)
+    }
+}
