@@ -54,10 +54,17 @@ unsafe impl GlobalAlloc for LibcAlloc {
 #[global_allocator]
 static ALLOCATOR: LibcAlloc = LibcAlloc;
 
-/// The precompiled `core` of a stable Linux toolchain is built for unwinding and refers to this
-/// symbol; with `panic = "abort"` nothing ever calls it, but the shared library must still
-/// resolve it (a `no_std` cdylib otherwise fails at load time with "undefined symbol:
-/// rust_eh_personality"). Redox builds compile `core` themselves (`-Zbuild-std`) and need none.
+// The precompiled `core` of a stable Linux toolchain is built for unwinding and refers to
+// `rust_eh_personality`; with `panic = "abort"` nothing ever calls it, but the shared library
+// must still resolve it (a `no_std` cdylib otherwise fails at load time with "undefined symbol:
+// rust_eh_personality"). The definition is weak, so a Rust runtime linked into the same program
+// wins, and hidden, so LD_PRELOADing our `.so` cannot replace a Rust host program's own. Redox
+// builds compile `core` themselves (`-Zbuild-std`) and need none.
 #[cfg(target_os = "linux")]
-#[unsafe(no_mangle)]
-extern "C" fn rust_eh_personality() {}
+core::arch::global_asm!(
+    ".weak rust_eh_personality",
+    ".hidden rust_eh_personality",
+    ".type rust_eh_personality, %function",
+    "rust_eh_personality:",
+    "ret",
+);
