@@ -88,7 +88,9 @@ fn header_compiles_as_c_and_cxx_beside_the_usual_headers() {
                 }\n";
     let alone = format!("#include <sys/ptrace.h>\n{body}");
     let beside = format!("{NEIGHBOURS}{body}");
-    let kernel_after = format!("{NEIGHBOURS}#include <linux/ptrace.h>\n{body}");
+    let kernel_after = format!(
+        "{NEIGHBOURS}#include <linux/audit.h>\n#include <linux/filter.h>\n#include <linux/seccomp.h>\n#include <linux/ptrace.h>\n{body}"
+    );
     for (name, ext, src, std) in [
         ("alone_c99", "c", &alone, "-std=c99"),
         ("alone_gnu11", "c", &alone, "-std=gnu11"),
