@@ -63,3 +63,5 @@ cross rustc --target aarch64-unknown-linux-gnu --crate-type staticlib
 
 say "cargo test --workspace"
 cargo test --workspace
+say "unit tests of the Redox backend (built on Linux with the emulator client)"
+cargo test -p ptrace-compat --features redox-emulator --lib

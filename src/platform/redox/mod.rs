@@ -1,33 +1,114 @@
-//! Redox: Linux ptrace emulated on the v2020 `proc:` scheme (`shared/spec/redox-proc-scheme.md`).
+//! Redox: Linux ptrace emulated on the v2020 `proc:` scheme (`shared/spec/redox-proc-scheme.md`,
+//! design in §9.1). Each request becomes a few scheme operations on the tracee's `trace`,
+//! `mem` and `regs/*` files, kept in a process-wide session table; `waitpid` reads the stops
+//! from `trace` and reports them with Linux's wait statuses.
 //!
-//! This first version only probes nothing and answers every ptrace request with `ENOSYS`, the
-//! answer for a Redox without the `trace` handle (current Redox, spec §0: the kernel dropped it
-//! in 2024). The wait family already goes to the operating system, so ordinary children are
-//! still reaped. The session machinery arrives with the Redox backend issue.
+//! Where this Redox has no `trace` handle (current Redox, spec §0) every request fails with
+//! ENOSYS. What v2020 cannot express fails with EIO, the Linux answer for an unsupported
+//! request; `docs/redox-gaps.md` lists it.
 
 use core::ffi::{c_int, c_long, c_void};
 
 use super::Pal;
 use super::types::pid_t;
-use crate::errno::{ENOSYS, Result};
+use crate::errno::{EIO, ENOSYS, Result};
+use crate::header::sys_ptrace::*;
 
 pub mod os;
+#[cfg(target_arch = "x86_64")]
+mod registers;
+#[cfg(target_arch = "x86_64")]
+mod regs;
+mod request;
+mod scheme;
+mod session;
+mod status;
+mod wait;
 
 /// The Redox platform.
 pub struct Sys;
 
 impl Pal for Sys {
     unsafe fn ptrace(
-        _request: c_int,
-        _pid: pid_t,
-        _addr: *mut c_void,
-        _data: *mut c_void,
+        request: c_int,
+        pid: pid_t,
+        addr: *mut c_void,
+        data: *mut c_void,
     ) -> Result<c_long> {
-        Err(ENOSYS)
+        if !os::available() {
+            return Err(ENOSYS);
+        }
+        #[cfg(target_arch = "x86_64")]
+        use self::registers as g;
+        use self::request as r;
+        let (a, d) = (addr as usize, data as usize);
+        // SAFETY (every unsafe handler below): `addr`/`data` are the caller's raw pointers,
+        // which the handlers only touch through the checked copies in `request`.
+        match request {
+            PTRACE_TRACEME => r::traceme(),
+            PTRACE_ATTACH => r::attach(pid),
+            PTRACE_SEIZE => r::seize(pid, a, d as c_int),
+            PTRACE_DETACH => r::detach(pid, d),
+            PTRACE_KILL => r::kill(pid),
+            PTRACE_CONT
+            | PTRACE_SYSCALL
+            | PTRACE_SINGLESTEP
+            | PTRACE_SYSEMU
+            | PTRACE_SYSEMU_SINGLESTEP => r::resume(pid, request, d),
+            PTRACE_SETOPTIONS => r::set_options(pid, d),
+            PTRACE_POKETEXT | PTRACE_POKEDATA => r::poke(pid, a, d),
+            #[cfg(target_arch = "x86_64")]
+            PTRACE_POKEUSER => g::poke_user(pid, a, d),
+            // SAFETY: see above.
+            PTRACE_GETEVENTMSG => unsafe { r::get_event_msg(pid, data) },
+            // SAFETY: see above.
+            PTRACE_GETSIGINFO => unsafe { r::get_siginfo(pid, data) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: see above.
+            PTRACE_GETREGS => unsafe { g::get_regs(pid, data) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: see above.
+            PTRACE_SETREGS => unsafe { g::set_regs(pid, data) },
+            #[cfg(target_arch = "x86_64")]
+            PTRACE_GETFPREGS => {
+                let image = g::fpregs(pid)?;
+                // SAFETY: see above.
+                unsafe { r::copy_out(data, &image) }.map(|()| 0)
+            }
+            #[cfg(target_arch = "x86_64")]
+            PTRACE_SETFPREGS => {
+                let mut image = [0u8; regs::LINUX_FPREGS_BYTES];
+                // SAFETY: see above.
+                unsafe { r::copy_in(&mut image, data) }?;
+                g::set_fpregs(pid, &image).map(|()| 0)
+            }
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: see above.
+            PTRACE_GETREGSET => unsafe { g::regset(pid, false, a, data) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: see above.
+            PTRACE_SETREGSET => unsafe { g::regset(pid, true, a, data) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: see above.
+            PTRACE_GET_SYSCALL_INFO => unsafe { g::syscall_info(pid, a, data) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: see above.
+            PTRACE_ARCH_PRCTL => unsafe { g::arch_prctl(pid, addr, d) },
+            // Everything v2020 cannot express (docs/redox-gaps.md), and unknown requests.
+            _ => Err(EIO),
+        }
     }
 
-    fn peek(_request: c_int, _pid: pid_t, _addr: usize) -> Result<c_long> {
-        Err(ENOSYS)
+    fn peek(request: c_int, pid: pid_t, addr: usize) -> Result<c_long> {
+        if !os::available() {
+            return Err(ENOSYS);
+        }
+        match request {
+            #[cfg(target_arch = "x86_64")]
+            PTRACE_PEEKUSER => registers::peek_user(pid, addr),
+            PTRACE_PEEKTEXT | PTRACE_PEEKDATA => request::peek(pid, addr),
+            _ => Err(EIO),
+        }
     }
 
     unsafe fn wait4(
@@ -36,7 +117,11 @@ impl Pal for Sys {
         options: c_int,
         rusage: *mut c_void,
     ) -> Result<pid_t> {
-        // SAFETY: the caller's contract for both pointers is the one os::waitpid requires.
-        unsafe { os::waitpid(pid, stat_loc, options, rusage) }
+        if !os::available() {
+            // SAFETY: the caller's contract for both pointers is the one os::waitpid requires.
+            return unsafe { os::waitpid(pid, stat_loc, options, rusage) };
+        }
+        // SAFETY: the caller's contract for both pointers is the one wait::wait4 requires.
+        unsafe { wait::wait4(pid, stat_loc, options, rusage) }
     }
 }

@@ -1,14 +1,21 @@
-//! The boundary on a real Redox: process control through the Redox stable-ABI symbols that
-//! relibc exports (`redox_waitpid_v1`, ...; relibc `src/platform/redox/libredox.rs`), so that our
-//! exported `waitpid` never calls itself.
+//! The boundary on a real Redox. File calls are redox_syscall's (`read`, `write`, `lseek`,
+//! `fcntl`); opening, closing and process control go through the Redox stable-ABI symbols that
+//! relibc exports (`redox_open_v1`, `redox_close_v1`, `redox_get_pid_v1`, `redox_kill_v1`,
+//! `redox_waitpid_v1`; relibc `src/platform/redox/libredox.rs`), because redox_syscall 0.9 has
+//! no open, close, getpid, kill or waitpid (spec §7) and so that our exported `waitpid` never
+//! calls itself.
 
 use core::ffi::{c_int, c_void};
 
+use super::Fd;
 use crate::errno::{Errno, Result};
 use crate::platform::types::pid_t;
 
 unsafe extern "C" {
-    /// relibc: waits as POSIX `waitpid`; returns the pid, or `-errno` as `usize`.
+    fn redox_open_v1(path_base: *const u8, path_len: usize, flags: u32, mode: u16) -> usize;
+    fn redox_close_v1(fd: usize) -> usize;
+    fn redox_get_pid_v1() -> usize;
+    fn redox_kill_v1(pid: usize, signal: u32) -> usize;
     fn redox_waitpid_v1(pid: usize, status: *mut i32, options: u32) -> usize;
 }
 
@@ -21,7 +28,56 @@ fn demux(raw: usize) -> Result<usize> {
     }
 }
 
-/// The operating system's `waitpid`. Redox has no `rusage`; a non-NULL one is left untouched.
+fn from_syscall(r: syscall::Result<usize>) -> Result<usize> {
+    r.map_err(|e| Errno(e.errno))
+}
+
+/// Opens a scheme path.
+pub fn open(path: &str, flags: usize) -> Result<Fd> {
+    // SAFETY: the pointer and length describe `path`, valid for the call; relibc only reads it.
+    demux(unsafe { redox_open_v1(path.as_ptr(), path.len(), flags as u32, 0) })
+}
+
+/// Reads into `buf`.
+pub fn read(fd: Fd, buf: &mut [u8]) -> Result<usize> {
+    from_syscall(syscall::read(fd, buf))
+}
+
+/// Writes `buf`.
+pub fn write(fd: Fd, buf: &[u8]) -> Result<usize> {
+    from_syscall(syscall::write(fd, buf))
+}
+
+/// Moves the handle's cursor.
+pub fn lseek(fd: Fd, offset: isize, whence: usize) -> Result<usize> {
+    from_syscall(syscall::lseek(fd, offset, whence))
+}
+
+/// `fcntl(F_GETFL/F_SETFL)` on a scheme handle.
+pub fn fcntl(fd: Fd, cmd: usize, arg: usize) -> Result<usize> {
+    from_syscall(syscall::fcntl(fd, cmd, arg))
+}
+
+/// Closes a handle.
+pub fn close(fd: Fd) -> Result<()> {
+    // SAFETY: closing a number has no memory-safety preconditions.
+    demux(unsafe { redox_close_v1(fd) }).map(drop)
+}
+
+/// This process's id.
+pub fn getpid() -> pid_t {
+    // SAFETY: no arguments; relibc returns its cached pid.
+    unsafe { redox_get_pid_v1() as pid_t }
+}
+
+/// Sends `sig` to `pid`.
+pub fn kill(pid: pid_t, sig: c_int) -> Result<()> {
+    // SAFETY: plain values only.
+    demux(unsafe { redox_kill_v1(pid as isize as usize, sig as u32) }).map(drop)
+}
+
+/// The operating system's `waitpid`, which knows nothing of ptrace stops (spec §5.1). Redox
+/// has no `rusage`; a non-NULL one is left untouched.
 ///
 /// # Safety
 /// `stat_loc` is NULL or points to one writable `int`.
@@ -40,4 +96,38 @@ pub unsafe fn waitpid(
         unsafe { stat_loc.write(status) };
     }
     Ok(pid)
+}
+
+/// Whether this Redox serves the v2020 `proc:` scheme, probed once per process: `exe` exists
+/// there for every process and has no permission check (spec §1.1), while current Redox's
+/// procmgr answers ENOENT for any such path (spec §0). The probe has no side effect, unlike
+/// opening `trace`, which would start a session.
+pub fn available() -> bool {
+    static AVAILABLE: spin::Once<bool> = spin::Once::new();
+    *AVAILABLE.call_once(|| {
+        let path = super::super::scheme::proc_path(getpid(), "exe");
+        match open(path.as_str(), super::flags::O_CLOEXEC) {
+            Ok(fd) => {
+                let _ = close(fd);
+                true
+            }
+            Err(_) => false,
+        }
+    })
+}
+
+/// Checks that the caller's `len` bytes at `addr` can be accessed. Redox offers no cheap probe
+/// of this process's own mappings, so only what can never be mapped (NULL and the first page)
+/// is refused with EFAULT; see docs/redox-gaps.md.
+pub fn check_user(addr: usize, len: usize, _write: bool) -> Result<()> {
+    if addr < 4096 || addr.checked_add(len).is_none() {
+        Err(crate::errno::EFAULT)
+    } else {
+        Ok(())
+    }
+}
+
+/// Gives the CPU away while `waitpid` polls several sources.
+pub fn pause() {
+    let _ = syscall::sched_yield();
 }

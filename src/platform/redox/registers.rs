@@ -1,0 +1,277 @@
+//! The register requests on x86_64: GETREGS/SETREGS, GETFPREGS/SETFPREGS, GETREGSET/
+//! SETREGSET, PEEKUSER/POKEUSER, GET_SYSCALL_INFO and ARCH_PRCTL, over `regs/int`,
+//! `regs/float` and `regs/env` (spec §3). aarch64 Redox has neither `pc`/`sp` in its register
+//! file nor any stop site (spec §2.4, §3.1), so these requests are EIO there.
+
+use core::ffi::{c_long, c_void};
+
+use super::regs::{self, LinuxRegs};
+use super::request::{copy_in, copy_out, file};
+use super::scheme;
+use super::session::{self, File};
+use super::status::Stop;
+use crate::errno::{EINVAL, EIO, ENOSYS, Result};
+use crate::header::sys_ptrace::*;
+use crate::platform::types::pid_t;
+
+fn read_int(pid: pid_t) -> Result<regs::RedoxInt> {
+    let fd = file(pid, File::Int)?;
+    let mut buf = [0u8; regs::REDOX_INT_WORDS * 8];
+    scheme::read_exact(fd, &mut buf)?;
+    Ok(scheme::words(&buf))
+}
+
+fn write_int(pid: pid_t, int: &regs::RedoxInt) -> Result<()> {
+    let fd = file(pid, File::Int)?;
+    let mut buf = [0u8; regs::REDOX_INT_WORDS * 8];
+    scheme::bytes_of(int, &mut buf);
+    scheme::write_all(fd, &buf)
+}
+
+fn read_env(pid: pid_t) -> Result<[u64; 2]> {
+    let fd = file(pid, File::Env)?;
+    let mut buf = [0u8; regs::REDOX_ENV_BYTES];
+    scheme::read_exact(fd, &mut buf)?;
+    Ok(scheme::words(&buf))
+}
+
+/// The Linux register view of a stopped tracee. At a syscall-entry stop Redox has the number
+/// in `rax` (spec §2.4); Linux shows it in `orig_rax` with `rax = -ENOSYS`.
+pub fn linux_regs(pid: pid_t) -> Result<LinuxRegs> {
+    let stop = session::with(pid, |s| s.stopped())??;
+    let int = read_int(pid)?;
+    let env = read_env(pid).unwrap_or([0; 2]);
+    let nr = match stop {
+        Stop::SyscallEntry => {
+            let nr = int[regs::RAX];
+            session::with(pid, |s| s.syscall_nr = Some(nr))?;
+            Some(nr)
+        }
+        Stop::SyscallExit => session::with(pid, |s| s.syscall_nr)?,
+        _ => None,
+    };
+    let mut view = regs::to_linux(&int, env, nr.unwrap_or(u64::MAX));
+    if stop == Stop::SyscallEntry {
+        view[regs::RAX] = (-(ENOSYS.0 as i64)) as u64;
+    }
+    Ok(view)
+}
+
+/// Writes a Linux register view back. At a syscall-entry stop `orig_rax` selects the syscall
+/// (-1 skips it, `PTRACE_FLAG_IGNORE` on the resume, spec §2.4) and `rax` is its result if
+/// skipped; elsewhere `rax` is `rax`. `fs_base`/`gs_base` go to `regs/env` when changed.
+pub fn set_linux_regs(pid: pid_t, view: &LinuxRegs) -> Result<()> {
+    let stop = session::with(pid, |s| s.stopped())??;
+    let mut int = read_int(pid)?;
+    regs::from_linux(view, &mut int);
+    if stop == Stop::SyscallEntry {
+        let nr = view[regs::L_ORIG_RAX];
+        let skip = nr == u64::MAX;
+        if !skip {
+            int[regs::RAX] = nr;
+        }
+        session::with(pid, |s| {
+            s.skip_syscall = skip;
+            s.syscall_nr = Some(nr);
+        })?;
+    }
+    write_int(pid, &int)?;
+    let env = [view[regs::L_FS_BASE], view[regs::L_GS_BASE]];
+    if read_env(pid).is_ok_and(|old| old != env) {
+        let mut buf = [0u8; regs::REDOX_ENV_BYTES];
+        scheme::bytes_of(&env, &mut buf);
+        scheme::write_all(file(pid, File::Env)?, &buf).map_err(|_| EIO)?;
+    }
+    Ok(())
+}
+
+/// PTRACE_GETREGS.
+///
+/// # Safety
+/// `data` is the caller's raw pointer.
+pub unsafe fn get_regs(pid: pid_t, data: *mut c_void) -> Result<c_long> {
+    let view = linux_regs(pid)?;
+    let mut buf = [0u8; regs::LINUX_REGS_WORDS * 8];
+    scheme::bytes_of(&view, &mut buf);
+    // SAFETY: copy_out checks the pointer.
+    unsafe { copy_out(data, &buf) }.map(|()| 0)
+}
+
+/// PTRACE_SETREGS.
+///
+/// # Safety
+/// `data` is the caller's raw pointer.
+pub unsafe fn set_regs(pid: pid_t, data: *const c_void) -> Result<c_long> {
+    let mut buf = [0u8; regs::LINUX_REGS_WORDS * 8];
+    // SAFETY: copy_in checks the pointer.
+    unsafe { copy_in(&mut buf, data) }?;
+    set_linux_regs(pid, &scheme::words(&buf)).map(|()| 0)
+}
+
+/// The 512-byte Linux FXSAVE image: Redox's 416 bytes and 96 zero bytes (spec §3.1).
+pub fn fpregs(pid: pid_t) -> Result<[u8; regs::LINUX_FPREGS_BYTES]> {
+    session::with(pid, |s| s.stopped())??;
+    let mut out = [0u8; regs::LINUX_FPREGS_BYTES];
+    let fd = file(pid, File::Float)?;
+    if let Some(head) = out.get_mut(..regs::REDOX_FLOAT_BYTES) {
+        scheme::read_exact(fd, head)?;
+    }
+    Ok(out)
+}
+
+/// Writes the first 416 bytes of a Linux FXSAVE image to `regs/float`.
+pub fn set_fpregs(pid: pid_t, image: &[u8; regs::LINUX_FPREGS_BYTES]) -> Result<()> {
+    session::with(pid, |s| s.stopped())??;
+    let fd = file(pid, File::Float)?;
+    scheme::write_all(fd, image.get(..regs::REDOX_FLOAT_BYTES).unwrap_or_default())
+}
+
+/// PTRACE_PEEKUSER: a word of the kernel's `struct user`. Registers come from the register
+/// view; every other valid offset (fpvalid, debug registers, which Redox lacks) reads 0, as
+/// unused fields do on Linux. Misaligned or out-of-range offsets: EIO.
+pub fn peek_user(pid: pid_t, offset: usize) -> Result<c_long> {
+    if offset % 8 != 0 || offset >= regs::LINUX_USER_BYTES {
+        return Err(EIO);
+    }
+    session::with(pid, |s| s.stopped())??;
+    match regs::linux_regs_index(offset) {
+        Some(i) => linux_regs(pid).map(|v| v.get(i).copied().unwrap_or(0) as c_long),
+        None => Ok(0),
+    }
+}
+
+/// PTRACE_POKEUSER: registers only; the debug registers do not exist on Redox (EIO).
+pub fn poke_user(pid: pid_t, offset: usize, word: usize) -> Result<c_long> {
+    if offset % 8 != 0 || offset >= regs::LINUX_USER_BYTES {
+        return Err(EIO);
+    }
+    let i = regs::linux_regs_index(offset).ok_or(EIO)?;
+    let mut view = linux_regs(pid)?;
+    if let Some(slot) = view.get_mut(i) {
+        *slot = word as u64;
+    }
+    set_linux_regs(pid, &view).map(|()| 0)
+}
+
+/// Reads the caller's `struct iovec` at `data`.
+unsafe fn iovec(data: *mut c_void) -> Result<(usize, usize)> {
+    let mut raw = [0u8; 16];
+    // SAFETY: copy_in checks the pointer.
+    unsafe { copy_in(&mut raw, data) }?;
+    let w: [u64; 2] = scheme::words(&raw);
+    Ok((w[0] as usize, w[1] as usize))
+}
+
+/// PTRACE_GETREGSET / SETREGSET for NT_PRSTATUS (1) and NT_PRFPREG (2); a short buffer is a
+/// partial transfer and `iov_len` is rewritten to what was copied (Linux); other sets: EINVAL.
+///
+/// # Safety
+/// `data` is the caller's raw pointer.
+pub unsafe fn regset(pid: pid_t, set: bool, note: usize, data: *mut c_void) -> Result<c_long> {
+    // SAFETY: iovec checks the pointer.
+    let (base, len) = unsafe { iovec(data) }?;
+    let mut buf = [0u8; regs::LINUX_FPREGS_BYTES];
+    let size = match note {
+        1 => regs::LINUX_REGS_WORDS * 8,
+        2 => regs::LINUX_FPREGS_BYTES,
+        _ => return Err(EINVAL),
+    };
+    let n = len.min(size);
+    let window = buf.get_mut(..size).ok_or(EINVAL)?;
+    match (note, set) {
+        (1, false) => scheme::bytes_of(&linux_regs(pid)?, window),
+        (2, false) => window.copy_from_slice(fpregs(pid)?.get(..size).unwrap_or_default()),
+        (1, true) => scheme::bytes_of(&linux_regs(pid)?, window),
+        _ => window.copy_from_slice(fpregs(pid)?.get(..size).unwrap_or_default()),
+    }
+    let part = window.get_mut(..n).ok_or(EINVAL)?;
+    if set {
+        // SAFETY: copy_in checks the pointer.
+        unsafe { copy_in(part, base as *const c_void) }?;
+        if note == 1 {
+            set_linux_regs(pid, &scheme::words(window))?;
+        } else {
+            let mut image = [0u8; regs::LINUX_FPREGS_BYTES];
+            image.copy_from_slice(window);
+            set_fpregs(pid, &image)?;
+        }
+    } else {
+        // SAFETY: copy_out checks the pointer.
+        unsafe { copy_out(base as *mut c_void, part) }?;
+    }
+    let new_len = (n as u64).to_ne_bytes();
+    // SAFETY: copy_out checks the pointer (the iov_len field).
+    unsafe { copy_out(data.cast::<u8>().wrapping_add(8).cast(), &new_len) }.map(|()| 0)
+}
+
+/// PTRACE_GET_SYSCALL_INFO (linux-ptrace-parity.md §1.5): the op and its data from the stop
+/// and the register view; returns the full size of the op's data and copies at most `size`.
+///
+/// # Safety
+/// `data` is the caller's raw pointer.
+pub unsafe fn syscall_info(pid: pid_t, size: usize, data: *mut c_void) -> Result<c_long> {
+    const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
+    let stop = session::with(pid, |s| s.stopped())??;
+    let view = linux_regs(pid)?;
+    let mut info = [0u8; 88];
+    info[4..8].copy_from_slice(&AUDIT_ARCH_X86_64.to_ne_bytes());
+    info[8..16].copy_from_slice(&view[regs::L_RIP].to_ne_bytes());
+    info[16..24].copy_from_slice(&view[regs::L_RSP].to_ne_bytes());
+    let full = match stop {
+        Stop::SyscallEntry => {
+            info[0] = PTRACE_SYSCALL_INFO_ENTRY as u8;
+            info[24..32].copy_from_slice(&view[regs::L_ORIG_RAX].to_ne_bytes());
+            for (k, &r) in regs::SYSCALL_ARGS.iter().enumerate() {
+                let at = 32 + 8 * k;
+                if let (Some(dst), Some(v)) = (info.get_mut(at..at + 8), view.get(r)) {
+                    dst.copy_from_slice(&v.to_ne_bytes());
+                }
+            }
+            80
+        }
+        Stop::SyscallExit => {
+            info[0] = PTRACE_SYSCALL_INFO_EXIT as u8;
+            let rval = view[regs::RAX] as i64;
+            info[24..32].copy_from_slice(&rval.to_ne_bytes());
+            info[32] = u8::from((-4095..0).contains(&rval));
+            33
+        }
+        _ => 24,
+    };
+    let n = size.min(full);
+    // SAFETY: copy_out checks the pointer.
+    unsafe { copy_out(data, info.get(..n).unwrap_or_default()) }?;
+    Ok(full as c_long)
+}
+
+/// PTRACE_ARCH_PRCTL for the fs/gs bases, which Redox keeps in `regs/env` (spec §3.1).
+///
+/// # Safety
+/// `addr` is the caller's raw pointer for the GET codes.
+pub unsafe fn arch_prctl(pid: pid_t, addr: *mut c_void, code: usize) -> Result<c_long> {
+    const ARCH_SET_GS: usize = 0x1001;
+    const ARCH_SET_FS: usize = 0x1002;
+    const ARCH_GET_FS: usize = 0x1003;
+    const ARCH_GET_GS: usize = 0x1004;
+    session::with(pid, |s| s.stopped())??;
+    let mut env = read_env(pid)?;
+    match code {
+        ARCH_GET_FS | ARCH_GET_GS => {
+            let v = if code == ARCH_GET_FS { env[0] } else { env[1] };
+            // SAFETY: copy_out checks the pointer.
+            unsafe { copy_out(addr, &v.to_ne_bytes()) }.map(|()| 0)
+        }
+        ARCH_SET_FS | ARCH_SET_GS => {
+            if code == ARCH_SET_FS {
+                env[0] = addr as u64;
+            } else {
+                env[1] = addr as u64;
+            }
+            let mut buf = [0u8; regs::REDOX_ENV_BYTES];
+            scheme::bytes_of(&env, &mut buf);
+            // v2020+: non-canonical bases are refused with EINVAL (spec §3.2).
+            scheme::write_all(file(pid, File::Env)?, &buf).map(|()| 0)
+        }
+        _ => Err(EINVAL),
+    }
+}

@@ -1,0 +1,128 @@
+//! Linux's view of a Redox stop: the wait status and the siginfo a tracer sees, defined once
+//! (linux-ptrace-parity.md §2 for the encodings, §1.6 for the event messages).
+
+use core::ffi::c_int;
+
+use crate::header::sys_ptrace::{
+    PTRACE_EVENT_CLONE, PTRACE_EVENT_EXEC, PTRACE_EVENT_EXIT, PTRACE_EVENT_FORK, PTRACE_EVENT_STOP,
+    PTRACE_EVENT_VFORK, PTRACE_O_TRACESYSGOOD,
+};
+
+/// SIGTRAP.
+pub const SIGTRAP: c_int = 5;
+/// SIGKILL.
+pub const SIGKILL: c_int = 9;
+/// SIGCONT.
+pub const SIGCONT: c_int = 18;
+/// SIGSTOP.
+pub const SIGSTOP: c_int = 19;
+
+/// `si_code` of a signal sent by `kill`.
+const SI_USER: c_int = 0;
+/// `si_code` of a trap raised by the kernel (int3 on x86_64).
+const SI_KERNEL: c_int = 0x80;
+/// `si_code` of a single-step trap.
+const TRAP_TRACE: c_int = 2;
+
+/// Why a tracee is stopped, in Linux's terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// The SIGSTOP stop that follows PTRACE_ATTACH or an automatic attach (clone child).
+    Attached,
+    /// Signal-delivery-stop for `sig` (Redox `PTRACE_STOP_SIGNAL`, `a` = signal).
+    Signal(c_int),
+    /// Syscall-entry-stop (Redox `PTRACE_STOP_PRE_SYSCALL`).
+    SyscallEntry,
+    /// Syscall-exit-stop (Redox `PTRACE_STOP_POST_SYSCALL`).
+    SyscallExit,
+    /// Single-step trap (Redox `PTRACE_STOP_SINGLESTEP`).
+    Step,
+    /// int3 trap (Redox `PTRACE_STOP_BREAKPOINT`).
+    Breakpoint,
+    /// The plain SIGTRAP Linux raises after a successful execve without PTRACE_O_TRACEEXEC.
+    ExecTrap,
+    /// A `PTRACE_EVENT_*` stop; the event message is kept in the session.
+    Event(c_int),
+    /// PTRACE_INTERRUPT stop of a seized tracee (`PTRACE_EVENT_STOP` with SIGTRAP).
+    Interrupt,
+}
+
+impl Stop {
+    /// The wait status Linux reports for this stop.
+    pub fn wait_status(self, options: c_int) -> c_int {
+        let stopped = |sig: c_int| (sig << 8) | 0x7f;
+        match self {
+            Stop::Attached => stopped(SIGSTOP),
+            Stop::Signal(sig) => stopped(sig),
+            Stop::SyscallEntry | Stop::SyscallExit if options & PTRACE_O_TRACESYSGOOD != 0 => {
+                stopped(SIGTRAP | 0x80)
+            }
+            Stop::SyscallEntry | Stop::SyscallExit | Stop::Step | Stop::Breakpoint => {
+                stopped(SIGTRAP)
+            }
+            Stop::ExecTrap => stopped(SIGTRAP),
+            Stop::Event(event) => stopped(SIGTRAP | (event << 8)),
+            Stop::Interrupt => stopped(SIGTRAP | (PTRACE_EVENT_STOP << 8)),
+        }
+    }
+
+    /// The `si_signo` and `si_code` PTRACE_GETSIGINFO reports (ptrace(2): syscall stops carry
+    /// SIGTRAP or SIGTRAP|0x80 as si_code, event stops `SIGTRAP | event << 8`).
+    pub fn siginfo_codes(self, options: c_int) -> (c_int, c_int) {
+        match self {
+            Stop::Attached => (SIGSTOP, SI_USER),
+            Stop::Signal(sig) => (sig, SI_USER),
+            Stop::SyscallEntry | Stop::SyscallExit => {
+                let code = if options & PTRACE_O_TRACESYSGOOD != 0 {
+                    SIGTRAP | 0x80
+                } else {
+                    SIGTRAP
+                };
+                (SIGTRAP, code)
+            }
+            Stop::Step => (SIGTRAP, TRAP_TRACE),
+            Stop::Breakpoint => (SIGTRAP, SI_KERNEL),
+            Stop::ExecTrap => (SIGTRAP, SI_USER),
+            Stop::Event(event) => (SIGTRAP, SIGTRAP | (event << 8)),
+            Stop::Interrupt => (SIGTRAP, SIGTRAP | (PTRACE_EVENT_STOP << 8)),
+        }
+    }
+}
+
+/// The event a new task is reported with, chosen from the options the tracer set. Redox's
+/// `PTRACE_EVENT_CLONE` does not say whether the child is a thread or a process
+/// (spec §2.4), so a tracer that asked for forks sees FORK, else CLONE, else VFORK.
+pub fn clone_event(options: c_int) -> Option<c_int> {
+    use crate::header::sys_ptrace::{PTRACE_O_TRACECLONE, PTRACE_O_TRACEFORK, PTRACE_O_TRACEVFORK};
+    if options & PTRACE_O_TRACEFORK != 0 {
+        Some(PTRACE_EVENT_FORK)
+    } else if options & PTRACE_O_TRACECLONE != 0 {
+        Some(PTRACE_EVENT_CLONE)
+    } else if options & PTRACE_O_TRACEVFORK != 0 {
+        Some(PTRACE_EVENT_VFORK)
+    } else {
+        None
+    }
+}
+
+/// Event codes re-exported for the request code.
+pub const EVENT_EXEC: c_int = PTRACE_EVENT_EXEC;
+/// See [`EVENT_EXEC`].
+pub const EVENT_EXIT: c_int = PTRACE_EVENT_EXIT;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Expected values: linux-ptrace-parity.md §2, measured on Linux 6.18.
+    #[test]
+    fn statuses_are_linux_encodings() {
+        assert_eq!(Stop::Attached.wait_status(0), 0x137f);
+        assert_eq!(Stop::Signal(10).wait_status(0), 0xa7f);
+        assert_eq!(Stop::SyscallEntry.wait_status(0), 0x57f);
+        assert_eq!(Stop::SyscallExit.wait_status(PTRACE_O_TRACESYSGOOD), 0x857f);
+        assert_eq!(Stop::Event(PTRACE_EVENT_EXEC).wait_status(0), 0x4057f);
+        assert_eq!(Stop::Event(PTRACE_EVENT_EXIT).wait_status(0), 0x6057f);
+        assert_eq!(Stop::Interrupt.wait_status(0), 0x80057f);
+    }
+}

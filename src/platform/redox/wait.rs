@@ -1,0 +1,285 @@
+//! `waitpid` for a tracer on Redox: stops come from the `trace` handles, exits and job-control
+//! stops from the operating system's `waitpid`, which never reports ptrace stops (spec §5.1).
+//! The session lock is never held across either.
+
+use alloc::vec::Vec;
+use core::ffi::{c_int, c_void};
+
+use syscall::{PtraceEvent, PtraceFlags};
+
+use super::os::{self, flags::*};
+use super::request;
+use super::session::{self, State};
+use super::status::{self, SIGSTOP, Stop};
+use crate::errno::{EAGAIN, ECHILD, EINVAL, ESRCH, Result};
+use crate::platform::types::pid_t;
+
+const WNOHANG: c_int = 1;
+const WUNTRACED: c_int = 2;
+const WCONTINUED: c_int = 8;
+const WNOWAIT: c_int = 0x0100_0000;
+const __WNOTHREAD: c_int = 0x2000_0000;
+const __WALL: c_int = 0x4000_0000;
+const __WCLONE: c_int = -0x8000_0000;
+/// Every option Linux `wait4` accepts (kernel/exit.c); others are EINVAL.
+const VALID: c_int = WNOHANG | WUNTRACED | WCONTINUED | WNOWAIT | __WNOTHREAD | __WALL | __WCLONE;
+
+/// Size of one `PtraceEvent` record (spec §2.1).
+const EVENT_SIZE: usize = core::mem::size_of::<PtraceEvent>();
+/// Events read at once: v2020 returns everything queued in one read (spec §2.3).
+const BATCH: usize = 8;
+
+/// Whether `waitpid`'s `pid` argument selects the tracee `tracee` (pgid matching is left to the
+/// operating system: a tracee in another group is still reported for -1 and its own pid).
+fn selects(pid: pid_t, tracee: pid_t) -> bool {
+    pid == -1 || pid == tracee || pid == 0 || pid < -1
+}
+
+/// Takes a stop that `waitpid` has not reported yet.
+fn take_unreported(pid: pid_t, consume: bool) -> Option<(pid_t, c_int)> {
+    let mut found = None;
+    session::for_each(|tracee, s| {
+        if found.is_some() || !selects(pid, tracee) {
+            return;
+        }
+        if let State::Stopped { stop, reported } = &mut s.state
+            && !*reported
+            && !s.killed
+        {
+            found = Some((tracee, stop.wait_status(s.options)));
+            *reported = consume;
+        }
+    });
+    found
+}
+
+/// Reads the queued events of `pid` and turns them into its state. `block`: wait for one.
+/// Returns false when the tracee is gone (ESRCH, spec §2.3).
+fn drain(pid: pid_t, block: bool) -> Result<bool> {
+    let (trace, nonblocking, open_flags) =
+        session::with(pid, |s| (s.trace, s.nonblocking, s.open_flags))?;
+    if nonblocking == block {
+        // F_SETFL replaces every stored flag (spec §1.1): keep O_EXCL and the rest.
+        let flags = if block {
+            open_flags & !O_NONBLOCK
+        } else {
+            open_flags | O_NONBLOCK
+        };
+        os::fcntl(trace, F_SETFL, flags)?;
+        session::with(pid, |s| s.nonblocking = !block)?;
+    }
+    let mut buf = [0u8; EVENT_SIZE * BATCH];
+    let n = match os::read(trace, &mut buf) {
+        Ok(n) => n,
+        Err(EAGAIN) => 0,
+        Err(ESRCH) => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    for record in buf.get(..n).unwrap_or_default().chunks_exact(EVENT_SIZE) {
+        let words: [u64; 7] = super::scheme::words(record);
+        handle_event(pid, words)?;
+    }
+    Ok(true)
+}
+
+/// One `PtraceEvent`: `cause`, then `a`..`f` (spec §2.1, payloads §2.4).
+fn handle_event(pid: pid_t, e: [u64; 7]) -> Result<()> {
+    let cause = PtraceFlags::from_bits_truncate(e[0]);
+    let a = e[1];
+    let (options, killed, expect, converting) = session::with(pid, |s| {
+        (s.options, s.killed, s.expect_signal, s.converting)
+    })?;
+    if killed {
+        return Ok(());
+    }
+    // Non-stopping events (tracee still running): exec and wanted clones are turned into
+    // stops by forcing one single-step (spec §2.2 step 3 stops the tracee for SINGLESTEP).
+    if cause.intersects(PtraceFlags::PTRACE_EVENT_MASK) {
+        let stop = if cause.contains(PtraceFlags::PTRACE_EVENT_CLONE) {
+            let Some(event) = status::clone_event(options) else {
+                return Ok(());
+            };
+            adopt_clone(pid, a as pid_t, options)?;
+            session::with(pid, |s| s.event_msg = a as _)?;
+            Stop::Event(event)
+        } else if options & crate::header::sys_ptrace::PTRACE_O_TRACEEXEC != 0 {
+            session::with(pid, |s| s.event_msg = pid as _)?;
+            Stop::Event(status::EVENT_EXEC)
+        } else {
+            Stop::ExecTrap
+        };
+        session::with(pid, |s| s.converting = Some(stop))?;
+        let flags = request::armed(options, crate::header::sys_ptrace::PTRACE_SINGLESTEP);
+        return request::write_flags(pid, flags);
+    }
+    let stop = if cause.contains(PtraceFlags::PTRACE_STOP_PRE_SYSCALL) {
+        Stop::SyscallEntry
+    } else if cause.contains(PtraceFlags::PTRACE_STOP_POST_SYSCALL) {
+        Stop::SyscallExit
+    } else if cause.contains(PtraceFlags::PTRACE_STOP_SINGLESTEP) {
+        Stop::Step
+    } else if cause.contains(PtraceFlags::PTRACE_STOP_BREAKPOINT) {
+        Stop::Breakpoint
+    } else if cause.contains(PtraceFlags::PTRACE_STOP_SIGNAL) {
+        let sig = a as c_int;
+        if expect == Some(sig) {
+            // Our own SIGCONT or injected signal: deliver it without a report.
+            session::with(pid, |s| s.expect_signal = None)?;
+            session::with(pid, |s| {
+                s.state = State::Stopped {
+                    stop: Stop::Signal(sig),
+                    reported: true,
+                }
+            })?;
+            return request::write_flags(pid, request::armed(options, 0));
+        }
+        Stop::Signal(sig)
+    } else if cause.contains(PtraceFlags::PTRACE_STOP_EXIT) {
+        session::with(pid, |s| {
+            s.exit_status = Some(a as c_int);
+            s.event_msg = a as _;
+        })?;
+        if options & crate::header::sys_ptrace::PTRACE_O_TRACEEXIT == 0 {
+            return request::write_flags(pid, request::armed(options, 0));
+        }
+        Stop::Event(status::EVENT_EXIT)
+    } else {
+        return Ok(());
+    };
+    #[cfg(target_arch = "x86_64")]
+    if stop == Stop::Breakpoint {
+        move_past_int3(pid)?;
+    }
+    session::with(pid, |s| match converting {
+        Some(event) => {
+            s.converting = None;
+            s.stop(event);
+        }
+        None => s.stop(stop),
+    })
+}
+
+#[cfg(target_arch = "x86_64")]
+/// Redox leaves `rip` on the int3 (kernel `47018381`, spec §2.4); Linux reports it one past,
+/// and resumes there. Moving it once at the stop keeps GETREGS/SETREGS one-to-one.
+fn move_past_int3(pid: pid_t) -> Result<()> {
+    session::with(pid, |s| s.stop(Stop::Breakpoint))?;
+    let mut view = super::registers::linux_regs(pid)?;
+    view[super::regs::L_RIP] = view[super::regs::L_RIP].wrapping_add(1);
+    super::registers::set_linux_regs(pid, &view)
+}
+
+/// A new task of a tracee whose tracer asked for it: trace it too, as Linux auto-attaches it
+/// with the parent's options. v2020 keeps it frozen until its `trace` is opened (spec §2.4).
+fn adopt_clone(parent: pid_t, child: pid_t, options: c_int) -> Result<()> {
+    let _ = parent;
+    let flags = O_RDWR | O_NONBLOCK | O_CLOEXEC;
+    let trace = os::open(super::scheme::proc_path(child, "trace").as_str(), flags)?;
+    let seized = session::with(parent, |s| s.seized)?;
+    let mut s = session::Session::new(trace, flags, options, seized, State::Running);
+    s.stop(if seized {
+        Stop::Interrupt
+    } else {
+        Stop::Attached
+    });
+    session::insert(child, s);
+    Ok(())
+}
+
+/// The tracee is gone: reap it if it is our child, else report the status its EXIT stop gave.
+fn gone(pid: pid_t, options: c_int, rusage: *mut c_void) -> Result<Option<c_int>> {
+    let mut status = 0;
+    // SAFETY: `status` is a live local; rusage is the caller's pointer, checked by the OS.
+    match unsafe { os::waitpid(pid, &mut status, options & WNOWAIT, rusage) } {
+        Ok(p) if p == pid => {}
+        Ok(_) => return Ok(None),
+        Err(ECHILD) => {
+            status = session::with(pid, |s| s.exit_status)?.unwrap_or(0);
+        }
+        Err(e) => return Err(e),
+    }
+    if options & WNOWAIT == 0 {
+        session::remove(pid);
+    }
+    Ok(Some(status))
+}
+
+/// Platform implementation of `wait4`.
+///
+/// # Safety
+/// `stat_loc` is NULL or writable; `rusage` is the caller's raw pointer (the OS checks it).
+pub unsafe fn wait4(
+    pid: pid_t,
+    stat_loc: *mut c_int,
+    options: c_int,
+    rusage: *mut c_void,
+) -> Result<pid_t> {
+    if options & !VALID != 0 {
+        return Err(EINVAL);
+    }
+    let report = |p: pid_t, status: c_int| -> Result<pid_t> {
+        if !stat_loc.is_null() {
+            // SAFETY: copy_out checks the pointer.
+            unsafe { request::copy_out(stat_loc.cast(), &status.to_ne_bytes()) }?;
+        }
+        Ok(p)
+    };
+    loop {
+        if let Some((p, status)) = take_unreported(pid, options & WNOWAIT == 0) {
+            return report(p, status);
+        }
+        // Tracees that may stop: read their queues.
+        let mut running: Vec<pid_t> = Vec::new();
+        session::for_each(|tracee, s| {
+            if selects(pid, tracee) && (s.state == State::Running || s.killed) {
+                running.push(tracee);
+            }
+        });
+        let block = options & WNOHANG == 0 && running.len() == 1 && pid != 0 && pid >= -1;
+        let mut changed = false;
+        for &tracee in &running {
+            if !drain(tracee, block)? {
+                if let Some(status) = gone(tracee, options, rusage)? {
+                    return report(tracee, status);
+                }
+            }
+            changed = true;
+        }
+        if changed && take_unreported(pid, false).is_some() {
+            continue;
+        }
+        // Everything else: untraced children, exits, job-control stops.
+        let mut status = 0;
+        // SAFETY: `status` is a live local; rusage is checked by the OS.
+        let r = unsafe { os::waitpid(pid, &mut status, options | WUNTRACED | WNOHANG, rusage) };
+        match r {
+            Ok(0) => {}
+            Ok(p) => {
+                let stopped = status & 0xff == 0x7f;
+                if stopped
+                    && (status >> 8) & 0xff == SIGSTOP
+                    && !session::contains(p)
+                    && request::is_traceme(p)
+                {
+                    request::attach_traceme(p)?;
+                    continue;
+                }
+                if session::contains(p) && !stopped && status != 0xffff {
+                    session::remove(p);
+                }
+                if !stopped || options & WUNTRACED != 0 || session::contains(p) {
+                    return report(p, status);
+                }
+                continue;
+            }
+            Err(ECHILD) if !running.is_empty() => {}
+            Err(e) => return Err(e),
+        }
+        if options & WNOHANG != 0 {
+            return Ok(0);
+        }
+        if !block {
+            os::pause();
+        }
+    }
+}
