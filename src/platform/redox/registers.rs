@@ -28,11 +28,31 @@ fn write_int(pid: pid_t, int: &regs::RedoxInt) -> Result<()> {
     scheme::write_all(fd, &buf)
 }
 
+/// fs/gs base, read once per stop (they change only through `regs/env` writes, spec §3.2).
 fn read_env(pid: pid_t) -> Result<[u64; 2]> {
+    if let Some(env) = session::with(pid, |s| s.env_cache)? {
+        return Ok(env);
+    }
     let fd = file(pid, File::Env)?;
     let mut buf = [0u8; regs::REDOX_ENV_BYTES];
     scheme::read_exact(fd, &mut buf)?;
-    Ok(scheme::words(&buf))
+    let env = scheme::words(&buf);
+    session::with(pid, |s| s.env_cache = Some(env))?;
+    Ok(env)
+}
+
+fn write_env(pid: pid_t, env: [u64; 2]) -> Result<()> {
+    let mut buf = [0u8; regs::REDOX_ENV_BYTES];
+    scheme::bytes_of(&env, &mut buf);
+    scheme::write_all(file(pid, File::Env)?, &buf)?;
+    session::with(pid, |s| s.env_cache = Some(env))
+}
+
+/// Moves `rip` by `delta` in the Redox register file (the int3 fix-up of a breakpoint stop).
+pub fn move_rip(pid: pid_t, delta: u64) -> Result<()> {
+    let mut int = read_int(pid)?;
+    int[regs::R_RIP] = int[regs::R_RIP].wrapping_add(delta);
+    write_int(pid, &int)
 }
 
 /// The Linux register view of a stopped tracee. At a syscall-entry stop Redox has the number
@@ -62,7 +82,7 @@ pub fn linux_regs(pid: pid_t) -> Result<LinuxRegs> {
 /// skipped; elsewhere `rax` is `rax`. `fs_base`/`gs_base` go to `regs/env` when changed.
 pub fn set_linux_regs(pid: pid_t, view: &LinuxRegs) -> Result<()> {
     let stop = session::with(pid, |s| s.stopped())??;
-    let mut int = read_int(pid)?;
+    let mut int = [0u64; regs::REDOX_INT_WORDS];
     regs::from_linux(view, &mut int);
     if stop == Stop::SyscallEntry {
         let nr = view[regs::L_ORIG_RAX];
@@ -78,9 +98,8 @@ pub fn set_linux_regs(pid: pid_t, view: &LinuxRegs) -> Result<()> {
     write_int(pid, &int)?;
     let env = [view[regs::L_FS_BASE], view[regs::L_GS_BASE]];
     if read_env(pid).is_ok_and(|old| old != env) {
-        let mut buf = [0u8; regs::REDOX_ENV_BYTES];
-        scheme::bytes_of(&env, &mut buf);
-        scheme::write_all(file(pid, File::Env)?, &buf).map_err(|_| EIO)?;
+        // v2020+: a non-canonical base is refused (spec §3.2); Linux says EIO.
+        write_env(pid, env).map_err(|_| EIO)?;
     }
     Ok(())
 }

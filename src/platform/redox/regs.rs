@@ -44,6 +44,9 @@ pub const L_FS_BASE: usize = 21;
 /// Linux index of `gs_base`.
 pub const L_GS_BASE: usize = 22;
 
+/// Redox index of `rip`.
+pub const R_RIP: usize = 15;
+
 /// Linux index ↔ Redox index for rip, cs, eflags, rsp, ss (one past Linux's orig_rax).
 const TAIL: [(usize, usize); 5] = [(16, 15), (17, 16), (18, 17), (19, 18), (20, 19)];
 

@@ -230,6 +230,7 @@ pub fn write_flags(pid: pid_t, flags: u64) -> Result<()> {
     let trace = session::with(pid, |s| {
         s.state = State::Running;
         s.mem_cursor = None;
+        s.env_cache = None;
         s.trace
     })?;
     match scheme::write_all(trace, &flags.to_ne_bytes()) {
@@ -242,6 +243,13 @@ pub fn write_flags(pid: pid_t, flags: u64) -> Result<()> {
 /// delivering, suppressing (`PTRACE_FLAG_IGNORE`, spec §2.4) or replacing the stop's signal.
 pub fn resume(pid: pid_t, request: c_int, sig: usize) -> Result<c_long> {
     let sig = valid_signal(sig)?;
+    if let Some(stop) = session::with(pid, |s| s.deferred.take())?
+        && wanted(stop, request)
+    {
+        // The tracee is parked at the stop an event was reported in place of.
+        session::with(pid, |s| s.stop(stop))?;
+        return Ok(0);
+    }
     let (stop, options, skip) = session::with(pid, |s| {
         Ok::<_, Errno>((s.stopped()?, s.options, s.skip_syscall))
     })??;
@@ -277,6 +285,20 @@ pub fn resume(pid: pid_t, request: c_int, sig: usize) -> Result<c_long> {
         os::kill(pid, sig)?;
     }
     Ok(0)
+}
+
+/// Whether a restart `request` would stop at `stop` (a deferred stop is only reported then).
+fn wanted(stop: Stop, request: c_int) -> bool {
+    match stop {
+        Stop::SyscallEntry | Stop::SyscallExit => {
+            matches!(
+                request,
+                PTRACE_SYSCALL | PTRACE_SYSEMU | PTRACE_SYSEMU_SINGLESTEP
+            )
+        }
+        Stop::Step => matches!(request, PTRACE_SINGLESTEP | PTRACE_SYSEMU_SINGLESTEP),
+        _ => true,
+    }
 }
 
 /// PTRACE_SETOPTIONS: EINVAL for unknown bits (Linux); EXITKILL becomes `O_EXCL` on the trace

@@ -82,6 +82,11 @@ pub struct Session {
     pub sysemu: bool,
     /// PTRACE_KILL was sent: stops are ignored until the tracee is gone.
     pub killed: bool,
+    /// `regs/env` as read at this stop.
+    pub env_cache: Option<[u64; 2]>,
+    /// The real stop an event stop was reported in place of; reported on the next resume
+    /// instead of resuming (Linux orders e.g. a clone event before the clone's syscall exit).
+    pub deferred: Option<Stop>,
     /// The exit status from the EXIT stop, for tracees that are not our children.
     pub exit_status: Option<c_int>,
 }
@@ -105,6 +110,8 @@ impl Session {
             converting: None,
             sysemu: false,
             killed: false,
+            env_cache: None,
+            deferred: None,
             exit_status: None,
         }
     }

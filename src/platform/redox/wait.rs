@@ -75,15 +75,31 @@ fn drain(pid: pid_t, block: bool) -> Result<bool> {
         Err(ESRCH) => return Ok(false),
         Err(e) => return Err(e),
     };
-    for record in buf.get(..n).unwrap_or_default().chunks_exact(EVENT_SIZE) {
-        let words: [u64; 7] = super::scheme::words(record);
-        handle_event(pid, words)?;
+    let mut events = [[0u64; 7]; BATCH];
+    let mut count = 0;
+    for (slot, record) in events
+        .iter_mut()
+        .zip(buf.get(..n).unwrap_or_default().chunks_exact(EVENT_SIZE))
+    {
+        *slot = super::scheme::words(record);
+        count += 1;
+    }
+    let events = events.get(..count).unwrap_or_default();
+    for (i, e) in events.iter().enumerate() {
+        // Is the tracee parked at a stop reported later in this same read?
+        let stop_follows = events
+            .get(i + 1..)
+            .unwrap_or_default()
+            .iter()
+            .any(|later| later[0] & PtraceFlags::PTRACE_STOP_MASK.bits() != 0);
+        handle_event(pid, *e, stop_follows)?;
     }
     Ok(true)
 }
 
-/// One `PtraceEvent`: `cause`, then `a`..`f` (spec §2.1, payloads §2.4).
-fn handle_event(pid: pid_t, e: [u64; 7]) -> Result<()> {
+/// One `PtraceEvent`: `cause`, then `a`..`f` (spec §2.1, payloads §2.4). `stop_follows`: a
+/// stop event comes later in the same read, so the tracee is already parked.
+fn handle_event(pid: pid_t, e: [u64; 7], stop_follows: bool) -> Result<()> {
     let cause = PtraceFlags::from_bits_truncate(e[0]);
     let a = e[1];
     let (options, killed, expect, converting) = session::with(pid, |s| {
@@ -109,10 +125,52 @@ fn handle_event(pid: pid_t, e: [u64; 7]) -> Result<()> {
             Stop::ExecTrap
         };
         session::with(pid, |s| s.converting = Some(stop))?;
+        if stop_follows {
+            return Ok(());
+        }
         let flags = request::armed(options, crate::header::sys_ptrace::PTRACE_SINGLESTEP);
         return request::write_flags(pid, flags);
     }
-    let stop = if cause.contains(PtraceFlags::PTRACE_STOP_PRE_SYSCALL) {
+    // A stop that stands in for an event: report the event; a real stop (not our forced
+    // step) is reported when the tracer resumes, as Linux would stop there next.
+    if let Some(event) = converting {
+        let real = stop_of(cause, a);
+        return session::with(pid, |s| {
+            s.converting = None;
+            s.deferred = real.filter(|r| *r != Stop::Step);
+            s.stop(event);
+        });
+    }
+    let stop = match stop_of(cause, a) {
+        Some(Stop::Signal(sig)) if expect == Some(sig) => {
+            // Our own SIGCONT or injected signal: deliver it without a report.
+            session::with(pid, |s| s.expect_signal = None)?;
+            return request::write_flags(pid, request::armed(options, 0));
+        }
+        Some(Stop::Event(_)) => {
+            // EXIT: `a` is the wait status the exit will report (spec §2.4).
+            session::with(pid, |s| {
+                s.exit_status = Some(a as c_int);
+                s.event_msg = a as _;
+            })?;
+            if options & crate::header::sys_ptrace::PTRACE_O_TRACEEXIT == 0 {
+                return request::write_flags(pid, request::armed(options, 0));
+            }
+            Stop::Event(status::EVENT_EXIT)
+        }
+        Some(stop) => stop,
+        None => return Ok(()),
+    };
+    #[cfg(target_arch = "x86_64")]
+    if stop == Stop::Breakpoint {
+        move_past_int3(pid)?;
+    }
+    session::with(pid, |s| s.stop(stop))
+}
+
+/// The Linux stop a Redox stop event is (None for events that are not stops).
+fn stop_of(cause: PtraceFlags, a: u64) -> Option<Stop> {
+    Some(if cause.contains(PtraceFlags::PTRACE_STOP_PRE_SYSCALL) {
         Stop::SyscallEntry
     } else if cause.contains(PtraceFlags::PTRACE_STOP_POST_SYSCALL) {
         Stop::SyscallExit
@@ -121,41 +179,11 @@ fn handle_event(pid: pid_t, e: [u64; 7]) -> Result<()> {
     } else if cause.contains(PtraceFlags::PTRACE_STOP_BREAKPOINT) {
         Stop::Breakpoint
     } else if cause.contains(PtraceFlags::PTRACE_STOP_SIGNAL) {
-        let sig = a as c_int;
-        if expect == Some(sig) {
-            // Our own SIGCONT or injected signal: deliver it without a report.
-            session::with(pid, |s| s.expect_signal = None)?;
-            session::with(pid, |s| {
-                s.state = State::Stopped {
-                    stop: Stop::Signal(sig),
-                    reported: true,
-                }
-            })?;
-            return request::write_flags(pid, request::armed(options, 0));
-        }
-        Stop::Signal(sig)
+        Stop::Signal(a as c_int)
     } else if cause.contains(PtraceFlags::PTRACE_STOP_EXIT) {
-        session::with(pid, |s| {
-            s.exit_status = Some(a as c_int);
-            s.event_msg = a as _;
-        })?;
-        if options & crate::header::sys_ptrace::PTRACE_O_TRACEEXIT == 0 {
-            return request::write_flags(pid, request::armed(options, 0));
-        }
         Stop::Event(status::EVENT_EXIT)
     } else {
-        return Ok(());
-    };
-    #[cfg(target_arch = "x86_64")]
-    if stop == Stop::Breakpoint {
-        move_past_int3(pid)?;
-    }
-    session::with(pid, |s| match converting {
-        Some(event) => {
-            s.converting = None;
-            s.stop(event);
-        }
-        None => s.stop(stop),
+        return None;
     })
 }
 
@@ -163,10 +191,7 @@ fn handle_event(pid: pid_t, e: [u64; 7]) -> Result<()> {
 /// Redox leaves `rip` on the int3 (kernel `47018381`, spec §2.4); Linux reports it one past,
 /// and resumes there. Moving it once at the stop keeps GETREGS/SETREGS one-to-one.
 fn move_past_int3(pid: pid_t) -> Result<()> {
-    session::with(pid, |s| s.stop(Stop::Breakpoint))?;
-    let mut view = super::registers::linux_regs(pid)?;
-    view[super::regs::L_RIP] = view[super::regs::L_RIP].wrapping_add(1);
-    super::registers::set_linux_regs(pid, &view)
+    super::registers::move_rip(pid, 1)
 }
 
 /// A new task of a tracee whose tracer asked for it: trace it too, as Linux auto-attaches it
