@@ -81,6 +81,29 @@ pub fn linux_library() -> &'static Library {
     LIB.get_or_init(|| build_library("linux", &[]))
 }
 
+/// The library with the Redox backend over the `redox-proc-emu` client.
+pub fn redox_library() -> &'static Library {
+    static LIB: OnceLock<Library> = OnceLock::new();
+    LIB.get_or_init(|| build_library("redox", &["redox-emulator"]))
+}
+
+/// The `redox-proc-emu` binary, built once per test process.
+pub fn emulator() -> &'static Path {
+    static EMU: OnceLock<PathBuf> = OnceLock::new();
+    EMU.get_or_init(|| {
+        let target_dir = work_dir().join("emu");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .current_dir(root())
+            .args(["build", "--release", "-p", "redox-proc-emu", "--target-dir"])
+            .arg(&target_dir)
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building redox-proc-emu failed");
+        target_dir.join("release/redox-proc-emu")
+    })
+}
+
 /// The C compiler for the target the tests were built for, as a command.
 pub fn c_compiler() -> Command {
     let target = option_env!("CTEST_TARGET").unwrap_or("x86_64-unknown-linux-gnu");
@@ -104,6 +127,8 @@ pub enum Flavor {
     Reference,
     /// `-I include` and `libptrace_compat.a` (Linux backend) before the libc.
     Ours,
+    /// As `Ours`, with the Redox backend built for `redox-proc-emu`.
+    Redox,
 }
 
 impl Flavor {
@@ -112,6 +137,7 @@ impl Flavor {
         match self {
             Flavor::Reference => "libc",
             Flavor::Ours => "ours",
+            Flavor::Redox => "redox",
         }
     }
 }
@@ -120,12 +146,18 @@ impl Flavor {
 pub fn compile(srcs: &[PathBuf], out: &Path, flavor: Flavor) {
     let mut cmd = c_compiler();
     cmd.arg("-I").arg(root().join("tests/c"));
-    if flavor == Flavor::Ours {
+    if flavor != Flavor::Reference {
         cmd.arg("-I").arg(root().join("include"));
     }
     cmd.args(srcs);
-    if flavor == Flavor::Ours {
-        cmd.arg(&linux_library().archive);
+    match flavor {
+        Flavor::Reference => {}
+        Flavor::Ours => {
+            cmd.arg(&linux_library().archive);
+        }
+        Flavor::Redox => {
+            cmd.arg(&redox_library().archive);
+        }
     }
     cmd.args(["-lpthread", "-o"]).arg(out);
     let output = cmd.output().expect("the C compiler runs");
@@ -192,6 +224,65 @@ pub fn run(mut cmd: Command, tag: &str) -> Run {
     }
 }
 
+/// Applies the documented differences of the Redox backend (`tests/c/expected/redox/<stem>.diff`)
+/// to the Linux expectation. The file is a list of hunks, each introduced by one or more
+/// `# reason` lines, then the `-` lines of the Linux output it replaces (consecutive, found in
+/// order) and the `+` lines the Redox backend prints instead. A hunk without a reason or
+/// without `-` lines, or whose lines are not found, fails the test.
+pub fn apply_redox_diff(stem: &str, expected: &str) -> String {
+    let path = root().join(format!("tests/c/expected/redox/{stem}.diff"));
+    let Ok(diff) = fs::read_to_string(&path) else {
+        return expected.to_string();
+    };
+    let mut out: Vec<String> = expected.lines().map(str::to_string).collect();
+    let mut hunks: Vec<(bool, Vec<String>, Vec<String>)> = Vec::new();
+    for line in diff.lines() {
+        if line.starts_with('#') {
+            match hunks.last_mut() {
+                Some((reason, minus, plus)) if minus.is_empty() && plus.is_empty() => {
+                    *reason = true
+                }
+                _ => hunks.push((true, Vec::new(), Vec::new())),
+            }
+        } else if let Some(rest) = line.strip_prefix('-') {
+            match hunks.last_mut() {
+                Some((_, minus, plus)) if plus.is_empty() => minus.push(rest.to_string()),
+                _ => hunks.push((false, vec![rest.to_string()], Vec::new())),
+            }
+        } else if let Some(rest) = line.strip_prefix('+') {
+            match hunks.last_mut() {
+                Some((_, _, plus)) => plus.push(rest.to_string()),
+                None => hunks.push((false, Vec::new(), vec![rest.to_string()])),
+            }
+        } else {
+            assert!(
+                line.trim().is_empty(),
+                "{}: unexpected line {line:?}",
+                path.display()
+            );
+        }
+    }
+    let mut from = 0;
+    for (reason, minus, plus) in hunks {
+        assert!(reason, "{}: a hunk has no `# reason` line", path.display());
+        assert!(
+            !minus.is_empty(),
+            "{}: a hunk replaces nothing",
+            path.display()
+        );
+        let at = (from..=out.len().saturating_sub(minus.len()))
+            .find(|&i| out.get(i..i + minus.len()) == Some(minus.as_slice()))
+            .unwrap_or_else(|| panic!("{}: lines not found: {minus:?}", path.display()));
+        out.splice(at..at + minus.len(), plus.iter().cloned());
+        from = at + plus.len();
+    }
+    let mut text = out.join("\n");
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    text
+}
+
 fn check(stem: &str, what: &str, run: &Run, expected: &str) {
     assert!(
         !run.hung,
@@ -244,4 +335,23 @@ pub fn run_c_program(stem: &str) {
         &preloaded,
         &expected,
     );
+
+    // The Redox backend under the emulator (opt-in while the backend is being completed).
+    if std::env::var_os("PTRACE_COMPAT_REDOX").is_some() {
+        let redox_bin = bin.join(format!("{stem}-redox"));
+        compile(
+            &[root().join(format!("tests/c/{stem}.c"))],
+            &redox_bin,
+            Flavor::Redox,
+        );
+        let mut cmd = Command::new(emulator());
+        cmd.arg("--").arg(&redox_bin);
+        let redox = run(cmd, &format!("{stem}-redox"));
+        check(
+            stem,
+            "Redox backend under redox-proc-emu",
+            &redox,
+            &apply_redox_diff(stem, &expected),
+        );
+    }
 }

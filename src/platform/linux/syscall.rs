@@ -54,6 +54,54 @@ pub unsafe fn syscall4(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize) ->
             options(nostack),
         );
     }
+    decode(ret)
+}
+
+/// As [`syscall4`], with six arguments (x86_64: r10, r8, r9; aarch64: x4, x5).
+///
+/// # Safety
+/// As [`syscall4`].
+#[inline]
+pub unsafe fn syscall6(nr: usize, args: [usize; 6]) -> Result<usize> {
+    let ret: usize;
+    let [a0, a1, a2, a3, a4, a5] = args;
+    // SAFETY: the Linux syscall ABI for this arch, as in syscall4.
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        core::arch::asm!(
+            "syscall",
+            inlateout("rax") nr => ret,
+            in("rdi") a0,
+            in("rsi") a1,
+            in("rdx") a2,
+            in("r10") a3,
+            in("r8") a4,
+            in("r9") a5,
+            lateout("rcx") _,
+            lateout("r11") _,
+            options(nostack),
+        );
+    }
+    // SAFETY: as above, for arm64.
+    #[cfg(target_arch = "aarch64")]
+    unsafe {
+        core::arch::asm!(
+            "svc 0",
+            in("x8") nr,
+            inlateout("x0") a0 => ret,
+            in("x1") a1,
+            in("x2") a2,
+            in("x3") a3,
+            in("x4") a4,
+            in("x5") a5,
+            options(nostack),
+        );
+    }
+    decode(ret)
+}
+
+/// The kernel returns -4095..=-1 for an error (`-errno`), anything else is a value.
+fn decode(ret: usize) -> Result<usize> {
     if ret > -4096isize as usize {
         Err(Errno(ret.wrapping_neg() as i32))
     } else {

@@ -84,9 +84,18 @@ pub fn set_linux_regs(pid: pid_t, view: &LinuxRegs) -> Result<()> {
     let stop = session::with(pid, |s| s.stopped())??;
     let mut int = [0u64; regs::REDOX_INT_WORDS];
     regs::from_linux(view, &mut int);
+    // Linux `putreg`: segment selectors must have RPL 3 (EIO), bases must be canonical (EIO).
+    let canonical = |v: u64| v < 0x0000_8000_0000_0000;
+    if view[regs::L_CS] & 3 != 3
+        || view[regs::L_SS] & 3 != 3
+        || !canonical(view[regs::L_FS_BASE])
+        || !canonical(view[regs::L_GS_BASE])
+    {
+        return Err(EIO);
+    }
     if stop == Stop::SyscallEntry {
         let nr = view[regs::L_ORIG_RAX];
-        let skip = nr == u64::MAX;
+        let skip = nr == u64::MAX || session::with(pid, |s| s.sysemu)?;
         if !skip {
             int[regs::RAX] = nr;
         }
@@ -141,6 +150,11 @@ pub fn fpregs(pid: pid_t) -> Result<[u8; regs::LINUX_FPREGS_BYTES]> {
 /// Writes the first 416 bytes of a Linux FXSAVE image to `regs/float`.
 pub fn set_fpregs(pid: pid_t, image: &[u8; regs::LINUX_FPREGS_BYTES]) -> Result<()> {
     session::with(pid, |s| s.stopped())??;
+    // Linux refuses reserved MXCSR bits (bytes 24..28 of the FXSAVE image) with EINVAL.
+    let mxcsr = u32::from_ne_bytes([image[24], image[25], image[26], image[27]]);
+    if mxcsr & 0xffff_0000 != 0 {
+        return Err(EINVAL);
+    }
     let fd = file(pid, File::Float)?;
     scheme::write_all(fd, image.get(..regs::REDOX_FLOAT_BYTES).unwrap_or_default())
 }
@@ -155,6 +169,8 @@ pub fn peek_user(pid: pid_t, offset: usize) -> Result<c_long> {
     session::with(pid, |s| s.stopped())??;
     match regs::linux_regs_index(offset) {
         Some(i) => linux_regs(pid).map(|v| v.get(i).copied().unwrap_or(0) as c_long),
+        // u_debugreg[6]: Linux shows DR6's reset value, 0xffff0ff0 (Intel SDM 17.2.3).
+        None if offset == regs::LINUX_DR6 => Ok(0xffff_0ff0),
         None => Ok(0),
     }
 }
@@ -195,6 +211,10 @@ pub unsafe fn regset(pid: pid_t, set: bool, note: usize, data: *mut c_void) -> R
         2 => regs::LINUX_FPREGS_BYTES,
         _ => return Err(EINVAL),
     };
+    // Linux `ptrace_regset`: the length must be a multiple of the set's word size.
+    if len % 8 != 0 {
+        return Err(EINVAL);
+    }
     let n = len.min(size);
     let window = buf.get_mut(..size).ok_or(EINVAL)?;
     match (note, set) {
@@ -236,6 +256,10 @@ pub unsafe fn syscall_info(pid: pid_t, size: usize, data: *mut c_void) -> Result
     info[4..8].copy_from_slice(&AUDIT_ARCH_X86_64.to_ne_bytes());
     info[8..16].copy_from_slice(&view[regs::L_RIP].to_ne_bytes());
     info[16..24].copy_from_slice(&view[regs::L_RSP].to_ne_bytes());
+    // Linux recognises a syscall stop by its `SIGTRAP | 0x80` code, so without
+    // PTRACE_O_TRACESYSGOOD every stop is reported as NONE (measured on 6.18).
+    let sysgood = session::with(pid, |s| s.options & PTRACE_O_TRACESYSGOOD != 0)?;
+    let stop = if sysgood { stop } else { Stop::Attached };
     let full = match stop {
         Stop::SyscallEntry => {
             info[0] = PTRACE_SYSCALL_INFO_ENTRY as u8;

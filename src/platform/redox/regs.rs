@@ -35,6 +35,12 @@ pub const RAX: usize = 10;
 pub const SYSCALL_ARGS: [usize; 6] = [14, 13, 12, 7, 9, 8];
 /// Linux index of `orig_rax`.
 pub const L_ORIG_RAX: usize = 15;
+/// Linux index of `cs`.
+pub const L_CS: usize = 17;
+/// Linux index of `ss`.
+pub const L_SS: usize = 20;
+/// Offset of `u_debugreg[6]` in the kernel's `struct user`.
+pub const LINUX_DR6: usize = 0x380;
 /// Linux index of `rip`.
 pub const L_RIP: usize = 16;
 /// Linux index of `rsp`.

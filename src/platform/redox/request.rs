@@ -34,6 +34,10 @@ fn no_ptrace(e: Errno) -> Errno {
 /// # Safety
 /// `dst` is the caller's raw pointer; it is checked by [`os::check_user`] before use.
 pub unsafe fn copy_out(dst: *mut c_void, src: &[u8]) -> Result<()> {
+    if src.is_empty() {
+        // Linux copies nothing and so faults on nothing.
+        return Ok(());
+    }
     os::check_user(dst as usize, src.len(), true)?;
     // SAFETY: check_user verified `src.len()` writable bytes at `dst` (to the extent the host
     // can check; see its doc), and the two regions cannot overlap (src is ours).
@@ -48,6 +52,9 @@ pub unsafe fn copy_out(dst: *mut c_void, src: &[u8]) -> Result<()> {
 // Only the x86_64 register requests use this; aarch64 Redox has no register access (spec §3.1).
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub unsafe fn copy_in(dst: &mut [u8], src: *const c_void) -> Result<()> {
+    if dst.is_empty() {
+        return Ok(());
+    }
     os::check_user(src as usize, dst.len(), false)?;
     // SAFETY: as in copy_out, for reading.
     unsafe { ptr::copy_nonoverlapping(src.cast::<u8>(), dst.as_mut_ptr(), dst.len()) };
@@ -243,11 +250,14 @@ pub fn write_flags(pid: pid_t, flags: u64) -> Result<()> {
 /// delivering, suppressing (`PTRACE_FLAG_IGNORE`, spec §2.4) or replacing the stop's signal.
 pub fn resume(pid: pid_t, request: c_int, sig: usize) -> Result<c_long> {
     let sig = valid_signal(sig)?;
-    if let Some(stop) = session::with(pid, |s| s.deferred.take())?
-        && wanted(stop, request)
+    if let Some(event) = session::with(pid, |s| s.deferred.take())?
+        && super::wait::stop_of(PtraceFlags::from_bits_truncate(event[0]), event[1])
+            .is_some_and(|stop| wanted(stop, request))
     {
-        // The tracee is parked at the stop an event was reported in place of.
-        session::with(pid, |s| s.stop(stop))?;
+        // The tracee is parked at the stop an event was reported in place of: handle it now
+        // (report it, or resume past it as for any stop the tracer did not ask for).
+        session::with(pid, |s| s.state = State::Running)?;
+        super::wait::handle_event(pid, event, false)?;
         return Ok(0);
     }
     let (stop, options, skip) = session::with(pid, |s| {
@@ -348,6 +358,12 @@ pub unsafe fn get_siginfo(pid: pid_t, data: *mut c_void) -> Result<c_long> {
     let mut info = [0u8; 128];
     info[0..4].copy_from_slice(&signo.to_ne_bytes());
     info[8..12].copy_from_slice(&code.to_ne_bytes());
+    // A single-step trap's si_addr is the stopped rip (Linux `send_sigtrap`).
+    #[cfg(target_arch = "x86_64")]
+    if stop == Stop::Step {
+        let rip = super::registers::linux_regs(pid)?[super::regs::L_RIP];
+        info[16..24].copy_from_slice(&rip.to_ne_bytes());
+    }
     // SAFETY: copy_out checks the pointer.
     unsafe { copy_out(data, &info) }.map(|()| 0)
 }

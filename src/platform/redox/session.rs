@@ -84,9 +84,10 @@ pub struct Session {
     pub killed: bool,
     /// `regs/env` as read at this stop.
     pub env_cache: Option<[u64; 2]>,
-    /// The real stop an event stop was reported in place of; reported on the next resume
-    /// instead of resuming (Linux orders e.g. a clone event before the clone's syscall exit).
-    pub deferred: Option<Stop>,
+    /// The stop event (`PtraceEvent` words) an event stop was reported in place of; handled on
+    /// the next restart instead of resuming (Linux orders e.g. a clone event before the
+    /// clone's syscall exit).
+    pub deferred: Option<[u64; 7]>,
     /// The exit status from the EXIT stop, for tracees that are not our children.
     pub exit_status: Option<c_int>,
 }

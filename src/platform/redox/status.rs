@@ -70,7 +70,8 @@ impl Stop {
     /// SIGTRAP or SIGTRAP|0x80 as si_code, event stops `SIGTRAP | event << 8`).
     pub fn siginfo_codes(self, options: c_int) -> (c_int, c_int) {
         match self {
-            Stop::Attached => (SIGSTOP, SI_USER),
+            // PTRACE_ATTACH's SIGSTOP is sent by the kernel (SEND_SIG_PRIV).
+            Stop::Attached => (SIGSTOP, SI_KERNEL),
             Stop::Signal(sig) => (sig, SI_USER),
             Stop::SyscallEntry | Stop::SyscallExit => {
                 let code = if options & PTRACE_O_TRACESYSGOOD != 0 {

@@ -99,7 +99,7 @@ fn drain(pid: pid_t, block: bool) -> Result<bool> {
 
 /// One `PtraceEvent`: `cause`, then `a`..`f` (spec §2.1, payloads §2.4). `stop_follows`: a
 /// stop event comes later in the same read, so the tracee is already parked.
-fn handle_event(pid: pid_t, e: [u64; 7], stop_follows: bool) -> Result<()> {
+pub fn handle_event(pid: pid_t, e: [u64; 7], stop_follows: bool) -> Result<()> {
     let cause = PtraceFlags::from_bits_truncate(e[0]);
     let a = e[1];
     let (options, killed, expect, converting) = session::with(pid, |s| {
@@ -134,10 +134,10 @@ fn handle_event(pid: pid_t, e: [u64; 7], stop_follows: bool) -> Result<()> {
     // A stop that stands in for an event: report the event; a real stop (not our forced
     // step) is reported when the tracer resumes, as Linux would stop there next.
     if let Some(event) = converting {
-        let real = stop_of(cause, a);
+        let ours = stop_of(cause, a) == Some(Stop::Step);
         return session::with(pid, |s| {
             s.converting = None;
-            s.deferred = real.filter(|r| *r != Stop::Step);
+            s.deferred = (!ours).then_some(e);
             s.stop(event);
         });
     }
@@ -165,11 +165,19 @@ fn handle_event(pid: pid_t, e: [u64; 7], stop_follows: bool) -> Result<()> {
     if stop == Stop::Breakpoint {
         move_past_int3(pid)?;
     }
-    session::with(pid, |s| s.stop(stop))
+    session::with(pid, |s| {
+        // Linux 5.3+: GETEVENTMSG at a syscall stop is 1 at entry, 2 at exit.
+        match stop {
+            Stop::SyscallEntry => s.event_msg = 1,
+            Stop::SyscallExit => s.event_msg = 2,
+            _ => {}
+        }
+        s.stop(stop)
+    })
 }
 
 /// The Linux stop a Redox stop event is (None for events that are not stops).
-fn stop_of(cause: PtraceFlags, a: u64) -> Option<Stop> {
+pub fn stop_of(cause: PtraceFlags, a: u64) -> Option<Stop> {
     Some(if cause.contains(PtraceFlags::PTRACE_STOP_PRE_SYSCALL) {
         Stop::SyscallEntry
     } else if cause.contains(PtraceFlags::PTRACE_STOP_POST_SYSCALL) {
