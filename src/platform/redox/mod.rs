@@ -63,6 +63,8 @@ impl Pal for Sys {
             PTRACE_GETEVENTMSG => unsafe { r::get_event_msg(pid, data) },
             // SAFETY: see above.
             PTRACE_GETSIGINFO => unsafe { r::get_siginfo(pid, data) },
+            // SAFETY: see above.
+            PTRACE_SETSIGINFO => unsafe { r::set_siginfo(pid, data) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: see above.
             PTRACE_GETREGS => unsafe { g::get_regs(pid, data) },
@@ -94,8 +96,11 @@ impl Pal for Sys {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: see above.
             PTRACE_ARCH_PRCTL => unsafe { g::arch_prctl(pid, addr, d) },
-            // Everything v2020 cannot express (docs/redox-gaps.md), and unknown requests.
-            _ => Err(EIO),
+            // Everything v2020 cannot express (docs/redox-gaps.md), and unknown requests: EIO,
+            // after the pid checks every Linux request makes first (ESRCH).
+            _ => session::with(pid, |s| s.stopped())
+                .and_then(|r| r)
+                .and(Err(EIO)),
         }
     }
 

@@ -197,42 +197,63 @@ unsafe fn iovec(data: *mut c_void) -> Result<(usize, usize)> {
     Ok((w[0] as usize, w[1] as usize))
 }
 
-/// PTRACE_GETREGSET / SETREGSET for NT_PRSTATUS (1) and NT_PRFPREG (2); a short buffer is a
-/// partial transfer and `iov_len` is rewritten to what was copied (Linux); other sets: EINVAL.
+/// Bytes of the NT_X86_XSTATE image we build: the 512-byte FXSAVE area and the 64-byte XSAVE
+/// header, with only x87 and SSE state (what `regs/float` holds, spec §3.1).
+const XSTATE_BYTES: usize = regs::LINUX_FPREGS_BYTES + 64;
+/// `xfeatures` of that image: x87 | SSE.
+const XFEATURES: u64 = 3;
+
+/// The image of register set `note`: NT_PRSTATUS (1), NT_PRFPREG (2) or NT_X86_XSTATE
+/// (0x202, Linux `arch/x86/kernel/fpu/regset.c`: FXSAVE area, then the software-reserved
+/// bytes at 464 whose first word is XCR0, which gdb reads, then the XSAVE header whose
+/// first word is XSTATE_BV). Other sets: EINVAL, as Linux answers a set it does not have.
+fn regset_image(pid: pid_t, note: usize, out: &mut [u8; XSTATE_BYTES]) -> Result<usize> {
+    match note {
+        1 => {
+            let size = regs::LINUX_REGS_WORDS * 8;
+            scheme::bytes_of(&linux_regs(pid)?, out.get_mut(..size).unwrap_or_default());
+            Ok(size)
+        }
+        2 | 0x202 => {
+            let fx = fpregs(pid)?;
+            out[..regs::LINUX_FPREGS_BYTES].copy_from_slice(&fx);
+            if note == 2 {
+                return Ok(regs::LINUX_FPREGS_BYTES);
+            }
+            out[464..472].copy_from_slice(&XFEATURES.to_ne_bytes());
+            out[512..520].copy_from_slice(&XFEATURES.to_ne_bytes());
+            Ok(XSTATE_BYTES)
+        }
+        _ => Err(EINVAL),
+    }
+}
+
+/// PTRACE_GETREGSET / SETREGSET for the sets [`regset_image`] knows. A short buffer is a
+/// partial transfer and `iov_len` is rewritten to what was copied (Linux); the length must be
+/// a multiple of 8 (Linux `ptrace_regset`: of the set's word size).
 ///
 /// # Safety
 /// `data` is the caller's raw pointer.
 pub unsafe fn regset(pid: pid_t, set: bool, note: usize, data: *mut c_void) -> Result<c_long> {
     // SAFETY: iovec checks the pointer.
     let (base, len) = unsafe { iovec(data) }?;
-    let mut buf = [0u8; regs::LINUX_FPREGS_BYTES];
-    let size = match note {
-        1 => regs::LINUX_REGS_WORDS * 8,
-        2 => regs::LINUX_FPREGS_BYTES,
-        _ => return Err(EINVAL),
-    };
-    // Linux `ptrace_regset`: the length must be a multiple of the set's word size.
+    let mut image = [0u8; XSTATE_BYTES];
+    let size = regset_image(pid, note, &mut image)?;
     if len % 8 != 0 {
         return Err(EINVAL);
     }
     let n = len.min(size);
-    let window = buf.get_mut(..size).ok_or(EINVAL)?;
-    match (note, set) {
-        (1, false) => scheme::bytes_of(&linux_regs(pid)?, window),
-        (2, false) => window.copy_from_slice(fpregs(pid)?.get(..size).unwrap_or_default()),
-        (1, true) => scheme::bytes_of(&linux_regs(pid)?, window),
-        _ => window.copy_from_slice(fpregs(pid)?.get(..size).unwrap_or_default()),
-    }
-    let part = window.get_mut(..n).ok_or(EINVAL)?;
+    let part = image.get_mut(..n).ok_or(EINVAL)?;
     if set {
         // SAFETY: copy_in checks the pointer.
         unsafe { copy_in(part, base as *const c_void) }?;
         if note == 1 {
-            set_linux_regs(pid, &scheme::words(window))?;
+            let words: LinuxRegs = scheme::words(image.get(..size).unwrap_or_default());
+            set_linux_regs(pid, &words)?;
         } else {
-            let mut image = [0u8; regs::LINUX_FPREGS_BYTES];
-            image.copy_from_slice(window);
-            set_fpregs(pid, &image)?;
+            let mut fx = [0u8; regs::LINUX_FPREGS_BYTES];
+            fx.copy_from_slice(&image[..regs::LINUX_FPREGS_BYTES]);
+            set_fpregs(pid, &fx)?;
         }
     } else {
         // SAFETY: copy_out checks the pointer.

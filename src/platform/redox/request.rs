@@ -238,6 +238,7 @@ pub fn write_flags(pid: pid_t, flags: u64) -> Result<()> {
         s.state = State::Running;
         s.mem_cursor = None;
         s.env_cache = None;
+        s.siginfo = None;
         s.trace
     })?;
     match scheme::write_all(trace, &flags.to_ne_bytes()) {
@@ -353,7 +354,12 @@ pub unsafe fn get_event_msg(pid: pid_t, data: *mut c_void) -> Result<c_long> {
 /// # Safety
 /// `data` is the caller's raw pointer.
 pub unsafe fn get_siginfo(pid: pid_t, data: *mut c_void) -> Result<c_long> {
-    let (stop, options) = session::with(pid, |s| s.stopped().map(|st| (st, s.options)))??;
+    let (stop, options, set) =
+        session::with(pid, |s| s.stopped().map(|st| (st, s.options, s.siginfo)))??;
+    if let Some(info) = set {
+        // SAFETY: copy_out checks the pointer.
+        return unsafe { copy_out(data, &info) }.map(|()| 0);
+    }
     let (signo, code) = stop.siginfo_codes(options);
     let mut info = [0u8; 128];
     info[0..4].copy_from_slice(&signo.to_ne_bytes());
@@ -366,6 +372,21 @@ pub unsafe fn get_siginfo(pid: pid_t, data: *mut c_void) -> Result<c_long> {
     }
     // SAFETY: copy_out checks the pointer.
     unsafe { copy_out(data, &info) }.map(|()| 0)
+}
+
+/// PTRACE_SETSIGINFO: Redox keeps no siginfo (spec §2.4). The tracer's siginfo is kept for
+/// GETSIGINFO until the tracee resumes; what is delivered is the restart request's signal, as
+/// on Linux, without the other fields (docs/redox-gaps.md).
+///
+/// # Safety
+/// `data` is the caller's raw pointer.
+pub unsafe fn set_siginfo(pid: pid_t, data: *const c_void) -> Result<c_long> {
+    session::with(pid, |s| s.stopped())??;
+    let mut info = [0u8; 128];
+    // SAFETY: copy_in checks the pointer.
+    unsafe { copy_in(&mut info, data) }?;
+    session::with(pid, |s| s.siginfo = Some(info))?;
+    Ok(0)
 }
 
 // ---------------------------------------------------------------------------------------------

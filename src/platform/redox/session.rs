@@ -82,6 +82,8 @@ pub struct Session {
     pub sysemu: bool,
     /// PTRACE_KILL was sent: stops are ignored until the tracee is gone.
     pub killed: bool,
+    /// The siginfo PTRACE_SETSIGINFO gave at this stop.
+    pub siginfo: Option<[u8; 128]>,
     /// `regs/env` as read at this stop.
     pub env_cache: Option<[u64; 2]>,
     /// The stop event (`PtraceEvent` words) an event stop was reported in place of; handled on
@@ -111,6 +113,7 @@ impl Session {
             converting: None,
             sysemu: false,
             killed: false,
+            siginfo: None,
             env_cache: None,
             deferred: None,
             exit_status: None,

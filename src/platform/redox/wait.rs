@@ -54,8 +54,11 @@ fn take_unreported(pid: pid_t, consume: bool) -> Option<(pid_t, c_int)> {
 }
 
 /// Reads the queued events of `pid` and turns them into its state. `block`: wait for one.
-/// Returns false when the tracee is gone (ESRCH, spec §2.3).
-fn drain(pid: pid_t, block: bool) -> Result<bool> {
+/// `parked`: the tracee is in a stop already reported, so a stop event can only be the
+/// duplicate a signal wake-up queues (spec §2.5) and is dropped, except EXIT: a tracee killed
+/// at a stop must be let go to die, as Linux's SIGKILL would. Returns false when the tracee
+/// is gone (ESRCH, spec §2.3).
+fn drain(pid: pid_t, block: bool, parked: bool) -> Result<bool> {
     let (trace, nonblocking, open_flags) =
         session::with(pid, |s| (s.trace, s.nonblocking, s.open_flags))?;
     if nonblocking == block {
@@ -92,6 +95,13 @@ fn drain(pid: pid_t, block: bool) -> Result<bool> {
             .unwrap_or_default()
             .iter()
             .any(|later| later[0] & PtraceFlags::PTRACE_STOP_MASK.bits() != 0);
+        let exit = e[0] & PtraceFlags::PTRACE_STOP_EXIT.bits() != 0;
+        if parked && !exit {
+            continue;
+        }
+        if parked {
+            session::with(pid, |s| s.state = State::Running)?;
+        }
         handle_event(pid, *e, stop_follows)?;
     }
     Ok(true)
@@ -261,17 +271,30 @@ pub unsafe fn wait4(
         if let Some((p, status)) = take_unreported(pid, options & WNOWAIT == 0) {
             return report(p, status);
         }
-        // Tracees that may stop: read their queues.
+        // Tracees that may stop: read their queues. Stopped ones are polled too, since a
+        // signal can kill them where they stand.
         let mut running: Vec<pid_t> = Vec::new();
+        let mut parked: Vec<pid_t> = Vec::new();
         session::for_each(|tracee, s| {
-            if selects(pid, tracee) && (s.state == State::Running || s.killed) {
+            if !selects(pid, tracee) {
+            } else if s.state == State::Running || s.killed {
                 running.push(tracee);
+            } else {
+                parked.push(tracee);
             }
         });
-        let block = options & WNOHANG == 0 && running.len() == 1 && pid != 0 && pid >= -1;
+        let block = options & WNOHANG == 0
+            && running.len() == 1
+            && parked.is_empty()
+            && pid != 0
+            && pid >= -1;
         let mut changed = false;
-        for &tracee in &running {
-            if !drain(tracee, block)? {
+        let polled = running
+            .iter()
+            .map(|&p| (p, false))
+            .chain(parked.iter().map(|&p| (p, true)));
+        for (tracee, is_parked) in polled {
+            if !drain(tracee, block, is_parked)? {
                 if let Some(status) = gone(tracee, options, rusage)? {
                     return report(tracee, status);
                 }
