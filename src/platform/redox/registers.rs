@@ -48,6 +48,12 @@ fn write_env(pid: pid_t, env: [u64; 2]) -> Result<()> {
     session::with(pid, |s| s.env_cache = Some(env))
 }
 
+/// The number of the syscall a tracee stopped at the entry of (Redox keeps it in `rax` there,
+/// spec §2.4).
+pub fn syscall_number(pid: pid_t) -> Result<u64> {
+    read_int(pid).map(|int| int[regs::RAX])
+}
+
 /// Moves `rip` by `delta` in the Redox register file (the int3 fix-up of a breakpoint stop).
 pub fn move_rip(pid: pid_t, delta: u64) -> Result<()> {
     let mut int = read_int(pid)?;

@@ -137,7 +137,10 @@ fn open_trace(pid: pid_t, extra: usize, options: c_int) -> Result<(Fd, usize)> {
 pub fn attach_traceme(pid: pid_t) -> Result<()> {
     let (fd, flags) = open_trace(pid, O_TRUNC, 0)?;
     session::insert(pid, Session::new(fd, flags, 0, false, State::Running));
-    session::with(pid, |s| s.expect_signal = Some(SIGCONT))?;
+    session::with(pid, |s| {
+        s.expect_signal = Some(SIGCONT);
+        s.await_exec = true;
+    })?;
     os::kill(pid, SIGCONT)?;
     write_flags(pid, armed(0, PTRACE_CONT))
 }
@@ -217,6 +220,15 @@ pub fn armed(options: c_int, request: c_int) -> u64 {
     if status::clone_event(options).is_some() {
         f |= PtraceFlags::PTRACE_EVENT_CLONE;
     }
+    // A clone or exec event is reported at the tracee's next stop (`wait::handle_event`):
+    // the syscall's exit makes that stop come at once. Exits the tracer did not ask for are
+    // resumed without a report.
+    if options
+        & (PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC)
+        != 0
+    {
+        f |= PtraceFlags::PTRACE_STOP_POST_SYSCALL;
+    }
     match request {
         PTRACE_SYSCALL => {
             f |= PtraceFlags::PTRACE_STOP_PRE_SYSCALL | PtraceFlags::PTRACE_STOP_POST_SYSCALL
@@ -234,17 +246,29 @@ pub fn armed(options: c_int, request: c_int) -> u64 {
 /// Writes breakpoint flags: one scheme operation that re-arms and resumes (spec §2.2). A
 /// tracee that is already gone is not an error here: its exit is reported by `waitpid`.
 pub fn write_flags(pid: pid_t, flags: u64) -> Result<()> {
-    let trace = session::with(pid, |s| {
+    let (trace, await_exec) = session::with(pid, |s| {
         s.state = State::Running;
         s.mem_cursor = None;
         s.env_cache = None;
         s.siginfo = None;
-        s.trace
+        (s.trace, s.await_exec)
     })?;
+    let flags = if await_exec {
+        flags | PtraceFlags::PTRACE_STOP_PRE_SYSCALL.bits()
+    } else {
+        flags
+    };
     match scheme::write_all(trace, &flags.to_ne_bytes()) {
         Ok(()) | Err(ESRCH) => Ok(()),
         Err(e) => Err(e),
     }
+}
+
+/// Resumes a tracee from a stop the tracer is not told about, in the mode of its last
+/// restart request.
+pub fn rearm(pid: pid_t) -> Result<()> {
+    let (options, request) = session::with(pid, |s| (s.options, s.last_request))?;
+    write_flags(pid, armed(options, request))
 }
 
 /// PTRACE_CONT, SYSCALL, SINGLESTEP, SYSEMU, SYSEMU_SINGLESTEP: re-arm and resume in one write,
@@ -257,8 +281,11 @@ pub fn resume(pid: pid_t, request: c_int, sig: usize) -> Result<c_long> {
     {
         // The tracee is parked at the stop an event was reported in place of: handle it now
         // (report it, or resume past it as for any stop the tracer did not ask for).
-        session::with(pid, |s| s.state = State::Running)?;
-        super::wait::handle_event(pid, event, false)?;
+        session::with(pid, |s| {
+            s.state = State::Running;
+            s.last_request = request;
+        })?;
+        super::wait::handle_event(pid, event)?;
         return Ok(0);
     }
     let (stop, options, skip) = session::with(pid, |s| {
@@ -285,6 +312,7 @@ pub fn resume(pid: pid_t, request: c_int, sig: usize) -> Result<c_long> {
     }
     session::with(pid, |s| {
         s.sysemu = sysemu;
+        s.last_request = request;
         s.skip_syscall = false;
         if stop != Stop::SyscallEntry {
             s.syscall_nr = None;
@@ -298,15 +326,14 @@ pub fn resume(pid: pid_t, request: c_int, sig: usize) -> Result<c_long> {
     Ok(0)
 }
 
-/// Whether a restart `request` would stop at `stop` (a deferred stop is only reported then).
-fn wanted(stop: Stop, request: c_int) -> bool {
+/// Whether a restart `request` would stop at `stop` on Linux.
+pub fn wanted(stop: Stop, request: c_int) -> bool {
     match stop {
-        Stop::SyscallEntry | Stop::SyscallExit => {
-            matches!(
-                request,
-                PTRACE_SYSCALL | PTRACE_SYSEMU | PTRACE_SYSEMU_SINGLESTEP
-            )
+        Stop::SyscallEntry => {
+            matches!(request, PTRACE_SYSCALL | PTRACE_SYSEMU | PTRACE_SYSEMU_SINGLESTEP)
         }
+        // SYSEMU skips the syscall: there is no exit stop to report.
+        Stop::SyscallExit => request == PTRACE_SYSCALL,
         Stop::Step => matches!(request, PTRACE_SINGLESTEP | PTRACE_SYSEMU_SINGLESTEP),
         _ => true,
     }

@@ -76,12 +76,21 @@ pub struct Session {
     pub mem_cursor: Option<usize>,
     /// A signal we sent ourselves (injection, SIGCONT): its signal stop is not reported.
     pub expect_signal: Option<c_int>,
-    /// A stop turned into an event stop by a forced single-step (exec, clone).
-    pub converting: Option<Stop>,
+    /// An event stop (clone, exec) to report at the tracee's next stop.
+    pub pending_event: Option<Stop>,
+    /// We forced a single step to reach the exec stop; that step's stop is not the tracer's.
+    pub forced_step: bool,
     /// Resumed by PTRACE_SYSEMU*: the next syscall-entry is skipped on resume.
     pub sysemu: bool,
     /// PTRACE_KILL was sent: stops are ignored until the tracee is gone.
     pub killed: bool,
+    /// The restart request the tracer last made (what an automatic resume re-arms).
+    pub last_request: c_int,
+    /// A PTRACE_TRACEME child before its first exec: syscall entries are watched for the exec,
+    /// after which Linux stops it (spec §9.1.4; v2020 has no exec event, so the exec's entry
+    /// is found and a single-step, which survives `fexec` (kernel `039f7f5c`), stops it at
+    /// the new program's start).
+    pub await_exec: bool,
     /// The siginfo PTRACE_SETSIGINFO gave at this stop.
     pub siginfo: Option<[u8; 128]>,
     /// `regs/env` as read at this stop.
@@ -110,9 +119,12 @@ impl Session {
             skip_syscall: false,
             mem_cursor: None,
             expect_signal: None,
-            converting: None,
+            pending_event: None,
+            forced_step: false,
             sysemu: false,
             killed: false,
+            last_request: crate::header::sys_ptrace::PTRACE_CONT,
+            await_exec: false,
             siginfo: None,
             env_cache: None,
             deferred: None,

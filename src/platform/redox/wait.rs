@@ -78,23 +78,8 @@ fn drain(pid: pid_t, block: bool, parked: bool) -> Result<bool> {
         Err(ESRCH) => return Ok(false),
         Err(e) => return Err(e),
     };
-    let mut events = [[0u64; 7]; BATCH];
-    let mut count = 0;
-    for (slot, record) in events
-        .iter_mut()
-        .zip(buf.get(..n).unwrap_or_default().chunks_exact(EVENT_SIZE))
-    {
-        *slot = super::scheme::words(record);
-        count += 1;
-    }
-    let events = events.get(..count).unwrap_or_default();
-    for (i, e) in events.iter().enumerate() {
-        // Is the tracee parked at a stop reported later in this same read?
-        let stop_follows = events
-            .get(i + 1..)
-            .unwrap_or_default()
-            .iter()
-            .any(|later| later[0] & PtraceFlags::PTRACE_STOP_MASK.bits() != 0);
+    for record in buf.get(..n).unwrap_or_default().chunks_exact(EVENT_SIZE) {
+        let e: [u64; 7] = super::scheme::words(record);
         let exit = e[0] & PtraceFlags::PTRACE_STOP_EXIT.bits() != 0;
         if parked && !exit {
             continue;
@@ -102,60 +87,74 @@ fn drain(pid: pid_t, block: bool, parked: bool) -> Result<bool> {
         if parked {
             session::with(pid, |s| s.state = State::Running)?;
         }
-        handle_event(pid, *e, stop_follows)?;
+        handle_event(pid, e)?;
     }
     Ok(true)
 }
 
-/// One `PtraceEvent`: `cause`, then `a`..`f` (spec §2.1, payloads §2.4). `stop_follows`: a
-/// stop event comes later in the same read, so the tracee is already parked.
-pub fn handle_event(pid: pid_t, e: [u64; 7], stop_follows: bool) -> Result<()> {
+/// One `PtraceEvent`: `cause`, then `a`..`f` (spec §2.1, payloads §2.4).
+///
+/// Nothing here writes to `trace` while the tracee may be running: a v2020 write resumes
+/// whatever stop the tracee reached meanwhile (spec §2.2), so a write racing the tracee
+/// would lose that stop. Writes happen only at a stop just read, where the tracee is parked.
+pub fn handle_event(pid: pid_t, e: [u64; 7]) -> Result<()> {
     let cause = PtraceFlags::from_bits_truncate(e[0]);
     let a = e[1];
-    let (options, killed, expect, converting) = session::with(pid, |s| {
-        (s.options, s.killed, s.expect_signal, s.converting)
+    let (options, killed, expect, pending) = session::with(pid, |s| {
+        (s.options, s.killed, s.expect_signal, s.pending_event)
     })?;
     if killed {
         return Ok(());
     }
-    // Non-stopping events (tracee still running): exec and wanted clones are turned into
-    // stops by forcing one single-step (spec §2.2 step 3 stops the tracee for SINGLESTEP).
+    // Non-stopping events (the tracee runs on): Linux stops at a clone or an exec, so the
+    // event is reported at the tracee's next stop, which is made to come soon by arming
+    // POST_SYSCALL while such events are wanted (`request::armed`).
     if cause.intersects(PtraceFlags::PTRACE_EVENT_MASK) {
-        let stop = if cause.contains(PtraceFlags::PTRACE_EVENT_CLONE) {
+        let event = if cause.contains(PtraceFlags::PTRACE_EVENT_CLONE) {
             let Some(event) = status::clone_event(options) else {
                 return Ok(());
             };
             adopt_clone(pid, a as pid_t, options)?;
             session::with(pid, |s| s.event_msg = a as _)?;
             Stop::Event(event)
+        } else if pending.is_some() {
+            // An exec already announced by its syscall entry (`watch_exec`).
+            return Ok(());
         } else if options & crate::header::sys_ptrace::PTRACE_O_TRACEEXEC != 0 {
             session::with(pid, |s| s.event_msg = pid as _)?;
             Stop::Event(status::EVENT_EXEC)
         } else {
             Stop::ExecTrap
         };
-        session::with(pid, |s| s.converting = Some(stop))?;
-        if stop_follows {
-            return Ok(());
-        }
-        let flags = request::armed(options, crate::header::sys_ptrace::PTRACE_SINGLESTEP);
-        return request::write_flags(pid, flags);
+        return session::with(pid, |s| s.pending_event = Some(event));
     }
-    // A stop that stands in for an event: report the event; a real stop (not our forced
-    // step) is reported when the tracer resumes, as Linux would stop there next.
-    if let Some(event) = converting {
-        let ours = stop_of(cause, a) == Some(Stop::Step);
+    // The first stop after such an event stands in for it; the stop itself is handled when
+    // the tracer resumes (Linux orders a clone event before the clone's syscall exit). The
+    // single step `watch_exec` forced is ours and has nothing to hand back.
+    if let Some(event) = pending {
+        let ours = stop_of(cause, a) == Some(Stop::Step)
+            && session::with(pid, |s| core::mem::take(&mut s.forced_step))?;
         return session::with(pid, |s| {
-            s.converting = None;
+            s.pending_event = None;
             s.deferred = (!ours).then_some(e);
             s.stop(event);
         });
     }
+    let request = session::with(pid, |s| s.last_request)?;
     let stop = match stop_of(cause, a) {
         Some(Stop::Signal(sig)) if expect == Some(sig) => {
             // Our own SIGCONT or injected signal: deliver it without a report.
             session::with(pid, |s| s.expect_signal = None)?;
-            return request::write_flags(pid, request::armed(options, 0));
+            return request::rearm(pid);
+        }
+        Some(Stop::SyscallEntry) if session::with(pid, |s| s.await_exec)? => {
+            return watch_exec(pid, options);
+        }
+        Some(stop @ (Stop::SyscallEntry | Stop::SyscallExit))
+            if !request::wanted(stop, request) =>
+        {
+            // Armed for our own purposes (events, exec watching): not the tracer's business.
+            return request::rearm(pid);
         }
         Some(Stop::Event(_)) => {
             // EXIT: `a` is the wait status the exit will report (spec §2.4).
@@ -164,7 +163,7 @@ pub fn handle_event(pid: pid_t, e: [u64; 7], stop_follows: bool) -> Result<()> {
                 s.event_msg = a as _;
             })?;
             if options & crate::header::sys_ptrace::PTRACE_O_TRACEEXIT == 0 {
-                return request::write_flags(pid, request::armed(options, 0));
+                return request::rearm(pid);
             }
             Stop::Event(status::EVENT_EXIT)
         }
@@ -184,6 +183,40 @@ pub fn handle_event(pid: pid_t, e: [u64; 7], stop_follows: bool) -> Result<()> {
         }
         s.stop(stop)
     })
+}
+
+/// A syscall entry of a TRACEME child before its first exec: at the exec, force a single step
+/// (it stops at the new program's start) and report that as Linux's exec stop; any other
+/// syscall is resumed, or reported if the tracer asked for syscall stops. The tracee is parked
+/// at this entry, so the write cannot race it.
+fn watch_exec(pid: pid_t, options: c_int) -> Result<()> {
+    use crate::header::sys_ptrace::*;
+    #[cfg(target_arch = "x86_64")]
+    let nr = super::registers::syscall_number(pid)?;
+    #[cfg(not(target_arch = "x86_64"))]
+    let nr = u64::MAX;
+    if os::EXEC_SYSCALLS.contains(&nr) {
+        let stop = if options & PTRACE_O_TRACEEXEC != 0 {
+            Stop::Event(status::EVENT_EXEC)
+        } else {
+            Stop::ExecTrap
+        };
+        session::with(pid, |s| {
+            s.await_exec = false;
+            s.pending_event = Some(stop);
+            s.forced_step = true;
+            s.event_msg = pid as _;
+        })?;
+        return request::write_flags(pid, request::armed(options, PTRACE_SINGLESTEP));
+    }
+    let request = session::with(pid, |s| s.last_request)?;
+    if request::wanted(Stop::SyscallEntry, request) {
+        return session::with(pid, |s| {
+            s.event_msg = 1;
+            s.stop(Stop::SyscallEntry);
+        });
+    }
+    request::rearm(pid)
 }
 
 /// The Linux stop a Redox stop event is (None for events that are not stops).

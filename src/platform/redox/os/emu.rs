@@ -47,6 +47,14 @@ mod nr {
     pub const KILL: usize = 129;
 }
 
+/// The exec syscalls as the emulated tracee makes them (it runs Linux programs): `execve`
+/// and `execveat`.
+#[cfg(target_arch = "x86_64")]
+pub const EXEC_SYSCALLS: &[u64] = &[59, 322];
+/// See the x86_64 variant.
+#[cfg(target_arch = "aarch64")]
+pub const EXEC_SYSCALLS: &[u64] = &[221, 281];
+
 const AF_UNIX: usize = 1;
 const SOCK_SEQPACKET: usize = 5;
 const SOCK_CLOEXEC: usize = 0o2000000;

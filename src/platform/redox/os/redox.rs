@@ -19,6 +19,10 @@ unsafe extern "C" {
     fn redox_waitpid_v1(pid: usize, status: *mut i32, options: u32) -> usize;
 }
 
+/// The exec syscalls: v2020's `SYS_FEXEC` (`SYS_CLASS_FILE | 11`, redox_syscall 0.2
+/// `src/number.rs`).
+pub const EXEC_SYSCALLS: &[u64] = &[0x2000_000b];
+
 /// Decodes a Redox raw result: `-errno` as `usize` for an error (redox_syscall `Error::mux`).
 fn demux(raw: usize) -> Result<usize> {
     if raw > -4096isize as usize {
