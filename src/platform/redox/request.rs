@@ -288,6 +288,26 @@ pub fn resume(pid: pid_t, request: c_int, sig: usize) -> Result<c_long> {
         super::wait::handle_event(pid, event)?;
         return Ok(0);
     }
+    if session::with(pid, |s| s.running_in_stop)? {
+        // Reported stopped at a clone or exec event, but still running: a stop it reached
+        // meanwhile must not be resumed unseen, so look first (a v2020 write resumes whatever
+        // stop the tracee is in; the window between this read and the write is the remaining
+        // race, docs/redox-gaps.md).
+        session::with(pid, |s| {
+            s.running_in_stop = false;
+            s.state = State::Running;
+            s.last_request = request;
+        })?;
+        super::wait::poll(pid)?;
+        let (stopped, options) = session::with(pid, |s| {
+            (matches!(s.state, State::Stopped { .. }), s.options)
+        })?;
+        if !stopped {
+            // Still running (or resumed by the poll): arm what the tracer asked for.
+            write_flags(pid, armed(options, request))?;
+        }
+        return Ok(0);
+    }
     let (stop, options, skip) = session::with(pid, |s| {
         Ok::<_, Errno>((s.stopped()?, s.options, s.skip_syscall))
     })??;
@@ -330,7 +350,10 @@ pub fn resume(pid: pid_t, request: c_int, sig: usize) -> Result<c_long> {
 pub fn wanted(stop: Stop, request: c_int) -> bool {
     match stop {
         Stop::SyscallEntry => {
-            matches!(request, PTRACE_SYSCALL | PTRACE_SYSEMU | PTRACE_SYSEMU_SINGLESTEP)
+            matches!(
+                request,
+                PTRACE_SYSCALL | PTRACE_SYSEMU | PTRACE_SYSEMU_SINGLESTEP
+            )
         }
         // SYSEMU skips the syscall: there is no exit stop to report.
         Stop::SyscallExit => request == PTRACE_SYSCALL,

@@ -76,8 +76,11 @@ pub struct Session {
     pub mem_cursor: Option<usize>,
     /// A signal we sent ourselves (injection, SIGCONT): its signal stop is not reported.
     pub expect_signal: Option<c_int>,
-    /// An event stop (clone, exec) to report at the tracee's next stop.
+    /// The exec stop `watch_exec` is reaching with a forced single step.
     pub pending_event: Option<Stop>,
+    /// Reported stopped at a non-stopping event (clone, exec) while still running: its next
+    /// stop event is where it really parks.
+    pub running_in_stop: bool,
     /// We forced a single step to reach the exec stop; that step's stop is not the tracer's.
     pub forced_step: bool,
     /// Resumed by PTRACE_SYSEMU*: the next syscall-entry is skipped on resume.
@@ -120,6 +123,7 @@ impl Session {
             mem_cursor: None,
             expect_signal: None,
             pending_event: None,
+            running_in_stop: false,
             forced_step: false,
             sysemu: false,
             killed: false,

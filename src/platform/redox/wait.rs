@@ -92,6 +92,11 @@ fn drain(pid: pid_t, block: bool, parked: bool) -> Result<bool> {
     Ok(true)
 }
 
+/// Handles what is queued for `pid` without waiting.
+pub fn poll(pid: pid_t) -> Result<()> {
+    drain(pid, false, false).map(drop)
+}
+
 /// One `PtraceEvent`: `cause`, then `a`..`f` (spec §2.1, payloads §2.4).
 ///
 /// Nothing here writes to `trace` while the tracee may be running: a v2020 write resumes
@@ -106,9 +111,10 @@ pub fn handle_event(pid: pid_t, e: [u64; 7]) -> Result<()> {
     if killed {
         return Ok(());
     }
-    // Non-stopping events (the tracee runs on): Linux stops at a clone or an exec, so the
-    // event is reported at the tracee's next stop, which is made to come soon by arming
-    // POST_SYSCALL while such events are wanted (`request::armed`).
+    // Non-stopping events (the tracee runs on, spec §2.3): Linux stops the tracee at a clone
+    // or an exec. The event is reported at once as a stop (a vforking parent may never reach
+    // another stop before its child runs); the tracee is only really parked once its next stop
+    // arrives, which is then handled when the tracer resumes (`request::resume`).
     if cause.intersects(PtraceFlags::PTRACE_EVENT_MASK) {
         let event = if cause.contains(PtraceFlags::PTRACE_EVENT_CLONE) {
             let Some(event) = status::clone_event(options) else {
@@ -126,11 +132,17 @@ pub fn handle_event(pid: pid_t, e: [u64; 7]) -> Result<()> {
         } else {
             Stop::ExecTrap
         };
-        return session::with(pid, |s| s.pending_event = Some(event));
+        return session::with(pid, |s| {
+            s.running_in_stop = true;
+            s.stop(event);
+        });
     }
-    // The first stop after such an event stands in for it; the stop itself is handled when
-    // the tracer resumes (Linux orders a clone event before the clone's syscall exit). The
-    // single step `watch_exec` forced is ours and has nothing to hand back.
+    // A stop of a tracee reported stopped at an event: it is parked now; the stop is handled
+    // when the tracer resumes.
+    if session::with(pid, |s| core::mem::take(&mut s.running_in_stop))? {
+        return session::with(pid, |s| s.deferred = Some(e));
+    }
+    // The single step `watch_exec` forced stands in for the exec stop.
     if let Some(event) = pending {
         let ours = stop_of(cause, a) == Some(Stop::Step)
             && session::with(pid, |s| core::mem::take(&mut s.forced_step))?;
@@ -310,7 +322,7 @@ pub unsafe fn wait4(
         let mut parked: Vec<pid_t> = Vec::new();
         session::for_each(|tracee, s| {
             if !selects(pid, tracee) {
-            } else if s.state == State::Running || s.killed {
+            } else if s.state == State::Running || s.killed || s.running_in_stop {
                 running.push(tracee);
             } else {
                 parked.push(tracee);
