@@ -50,17 +50,20 @@ pub mod op {
     pub const WAITPID: u32 = 9;
     /// Result: the pid this connection was opened by.
     pub const GETPID: u32 = 10;
-    /// `a` = scope ([`super::STATS_SELF`] or [`super::STATS_ALL`]), `b` bit 0 = reset
+    /// `a` = scope ([`super::STATS_SELF`], [`super::STATS_ALL`] or [`super::STATS_CONN`]),
+    /// `b` bit 0 = reset
     /// afterwards. Payload: [`super::STATS_LEN`] little-endian `u64` counters. Not counted.
     pub const STATS: u32 = 11;
     /// `handle`. Payload: `proc:PID/OPERATION`. Result: its length.
     pub const FPATH: u32 = 12;
 }
 
-/// `STATS` scope: the counters of the asking connection.
+/// `STATS` scope: the counters of the asking client process (all its connections).
 pub const STATS_SELF: u64 = 0;
 /// `STATS` scope: the sum over every connection the emulator has served.
 pub const STATS_ALL: u64 = 1;
+/// `STATS` scope: the counters of the asking connection only.
+pub const STATS_CONN: u64 = 2;
 
 /// Counter indices in the `STATS` payload.
 pub mod stat {

@@ -1,0 +1,207 @@
+//! The emulator shuts down while tracees run: nothing may stay stopped behind it.
+//! (Redox: a tracer's death closes its handles, §1.5 — close = detach + resume; the
+//! emulator's own death is a kernel's death, so its tracees die with it.)
+
+// Test code: clippy.toml relaxes the panic family only inside #[test] functions; the helpers
+// and bodies shared by the tests get the same relaxation here.
+#![cfg(target_arch = "x86_64")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+
+const FILE: &str = "REDOX_PROC_EMU_TEST_PIDS";
+
+/// Set up tracees in every kind of emulator-held state, write their pids, and return
+/// (without closing anything) or hang.
+fn setup_tracees() -> Vec<i32> {
+    let mut c = Client::connect().unwrap();
+    // Orphans must not keep the harness's stdout/stderr pipes open.
+    let spin = || {
+        quiet();
+        loop {
+            raw_syscall0(libc::SYS_getppid);
+        }
+    };
+    // Held at a PRE_SYSCALL stop.
+    let a = stopped_child(spin);
+    let ta = Tr::open(&mut c, a, O_TRUNC);
+    kill(a, libc::SIGCONT);
+    assert_eq!(ta.step(&mut c, PRE).cause, PRE);
+    // O_TRUNC-frozen.
+    let b = fork_child(spin);
+    c.open(&format!("proc:{b}/trace"), O_RDWR | O_TRUNC)
+        .unwrap();
+    // Traced, nothing armed, running; plus a regs handle.
+    let d = fork_child(spin);
+    let td = c.open(&format!("proc:{d}/trace"), O_RDWR).unwrap();
+    c.dup(td, "regs/int").unwrap();
+    // Held at a SIGNAL stop.
+    let e = stopped_child(spin);
+    let te = Tr::open(&mut c, e, O_TRUNC);
+    c.kill(e, libc::SIGUSR2).unwrap(); // would kill it: default action
+    kill(e, libc::SIGCONT);
+    loop {
+        let ev = te.step(&mut c, SIGNAL);
+        if ev.a == libc::SIGUSR2 as usize {
+            break;
+        }
+    }
+    // Frozen clone child whose event was read but never released.
+    let f = stopped_child(|| {
+        quiet();
+        fork_child(|| {
+            loop {
+                raw_syscall0(libc::SYS_getppid);
+            }
+        });
+        loop {
+            raw_syscall0(libc::SYS_getppid);
+        }
+    });
+    let tf = Tr::open(&mut c, f, O_TRUNC);
+    kill(f, libc::SIGCONT);
+    tf.arm(&mut c, CLONE);
+    let g = tf.events(&mut c)[0].a as i32;
+    for p in [a, b, d, e, f, g] {
+        assert!(state_of(p).is_some_and(|s| s.1 != 0), "{p} traced");
+    }
+    std::mem::forget(c);
+    vec![a, b, d, e, f, g]
+}
+
+fn quiet() {
+    // SAFETY: plain open/dup2 in a forked child.
+    unsafe {
+        let fd = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+        libc::dup2(fd, 1);
+        libc::dup2(fd, 2);
+    }
+}
+
+fn write_pids(pids: &[i32]) {
+    let path = std::env::var(FILE).unwrap();
+    let s: Vec<String> = pids.iter().map(|p| p.to_string()).collect();
+    std::fs::write(format!("{path}.tmp"), s.join(" ")).unwrap();
+    std::fs::rename(format!("{path}.tmp"), path).unwrap();
+}
+
+fn read_pids(path: &str) -> Vec<i32> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .split(' ')
+        .map(|p| p.parse().unwrap())
+        .collect()
+}
+
+/// Inner part of `program_exits_while_tracees_run`.
+#[test]
+fn inner_program_exits() {
+    if !inner() || std::env::var_os(FILE).is_none() {
+        return;
+    }
+    let pids = setup_tracees();
+    write_pids(&pids);
+    // Returning ends PROGRAM; the emulator must then detach and resume everything.
+}
+
+/// Inner part of `emulator_killed_while_tracees_run`.
+#[test]
+fn inner_emulator_killed() {
+    if !inner() || std::env::var_os(FILE).is_none() {
+        return;
+    }
+    let mut pids = setup_tracees();
+    pids.push(std::process::id() as i32);
+    write_pids(&pids);
+    std::thread::sleep(Duration::from_secs(30));
+}
+
+fn tmpfile(tag: &str) -> String {
+    format!("/tmp/redox-proc-emu-test-{}-{tag}", std::process::id())
+}
+
+fn not_stopped(pid: i32) -> bool {
+    match state_of(pid) {
+        None => true, // gone
+        Some((s, tracer)) => tracer == 0 && s != 't' && s != 'T',
+    }
+}
+
+/// PROGRAM exits while tracees are held, frozen or running: the emulator detaches all of
+/// them and they run on (no tracer, not stopped).
+#[test]
+fn program_exits_while_tracees_run() {
+    if inner() {
+        return;
+    }
+    let path = tmpfile("exit");
+    let _ = std::fs::remove_file(&path);
+    let (ok, out) = run_under_emu(
+        "inner_program_exits",
+        &[(FILE, &path)],
+        Duration::from_secs(60),
+    );
+    assert!(ok && out.contains("1 passed"), "{out}");
+    let pids = read_pids(&path);
+    let _ = std::fs::remove_file(&path);
+    for &p in &pids {
+        assert!(
+            eventually(|| not_stopped(p)),
+            "pid {p} left stopped: {:?}",
+            state_of(p)
+        );
+    }
+    // They are running orphans (the SIGUSR2 one died of it, as Redox delivers on close).
+    for &p in &pids {
+        kill(p, libc::SIGKILL);
+    }
+}
+
+/// The emulator is SIGKILLed: PTRACE_O_EXITKILL takes its tracees with it; none is left
+/// stopped.
+#[test]
+fn emulator_killed_while_tracees_run() {
+    if inner() {
+        return;
+    }
+    let path = tmpfile("kill");
+    let _ = std::fs::remove_file(&path);
+    let exe = std::env::current_exe().unwrap();
+    let mut emu = std::process::Command::new(env!("CARGO_BIN_EXE_redox-proc-emu"))
+        .arg("--")
+        .arg(&exe)
+        .args(["inner_emulator_killed", "--exact", "--test-threads=1"])
+        .env(FILE, &path)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(
+        eventually(|| std::path::Path::new(&path).exists()),
+        "setup did not finish"
+    );
+    let mut pids = read_pids(&path);
+    let _ = std::fs::remove_file(&path);
+    let program = pids.pop().unwrap();
+    emu.kill().unwrap();
+    emu.wait().unwrap();
+    for &p in &pids {
+        assert!(
+            eventually(|| not_stopped(p)),
+            "pid {p} left stopped: {:?}",
+            state_of(p)
+        );
+    }
+    kill(program, libc::SIGKILL);
+    for &p in &pids {
+        kill(p, libc::SIGKILL);
+    }
+}
