@@ -227,16 +227,38 @@ pub fn run(mut cmd: Command, tag: &str) -> Run {
 /// Applies the documented differences of the Redox backend (`tests/c/expected/redox/<stem>.diff`)
 /// to the Linux expectation. The file is a list of hunks, each introduced by one or more
 /// `# reason` lines, then the `-` lines of the Linux output it replaces (consecutive, found in
-/// order) and the `+` lines the Redox backend prints instead. A hunk without a reason or
-/// without `-` lines, or whose lines are not found, fails the test.
-pub fn apply_redox_diff(stem: &str, expected: &str) -> String {
+/// order) and the `+` lines the Redox backend prints instead. A line `!exit N`, after its own
+/// `# reason` lines, says the program ends with exit code N (a `CHECK` on a request Redox
+/// cannot express). A hunk without a reason or without `-` lines, or whose lines are not
+/// found, fails the test. Returns the expected output and exit code.
+pub fn apply_redox_diff(stem: &str, expected: &str) -> (String, i32) {
     let path = root().join(format!("tests/c/expected/redox/{stem}.diff"));
     let Ok(diff) = fs::read_to_string(&path) else {
-        return expected.to_string();
+        return (expected.to_string(), 0);
     };
+    let mut code = 0;
+    let mut reason_pending = false;
     let mut out: Vec<String> = expected.lines().map(str::to_string).collect();
     let mut hunks: Vec<(bool, Vec<String>, Vec<String>)> = Vec::new();
     for line in diff.lines() {
+        if let Some(n) = line.strip_prefix("!exit ") {
+            assert!(
+                reason_pending,
+                "{}: `!exit` without a reason",
+                path.display()
+            );
+            code = n.trim().parse().expect("`!exit N` takes a number");
+            reason_pending = false;
+            if let Some((reason, minus, plus)) = hunks.last()
+                && minus.is_empty()
+                && plus.is_empty()
+                && *reason
+            {
+                hunks.pop();
+            }
+            continue;
+        }
+        reason_pending = line.starts_with('#');
         if line.starts_with('#') {
             match hunks.last_mut() {
                 Some((reason, minus, plus)) if minus.is_empty() && plus.is_empty() => {
@@ -280,17 +302,21 @@ pub fn apply_redox_diff(stem: &str, expected: &str) -> String {
     if !text.is_empty() {
         text.push('\n');
     }
-    text
+    (text, code)
 }
 
 fn check(stem: &str, what: &str, run: &Run, expected: &str) {
+    check_code(stem, what, run, expected, 0);
+}
+
+fn check_code(stem: &str, what: &str, run: &Run, expected: &str, code: i32) {
     assert!(
         !run.hung,
         "{stem} ({what}) hung; stdout so far:\n{}",
         run.stdout
     );
     assert!(
-        run.code == Some(0) && run.stdout == expected,
+        run.code == Some(code) && run.stdout == expected,
         "{stem} ({what}) differs from the expectation (exit code {:?})\n--- expected\n{expected}--- actual\n{}--- stderr\n{}",
         run.code,
         run.stdout,
@@ -347,11 +373,13 @@ pub fn run_c_program(stem: &str) {
         let mut cmd = Command::new(emulator());
         cmd.arg("--").arg(&redox_bin);
         let redox = run(cmd, &format!("{stem}-redox"));
-        check(
+        let (expected, code) = apply_redox_diff(stem, &expected);
+        check_code(
             stem,
             "Redox backend under redox-proc-emu",
             &redox,
-            &apply_redox_diff(stem, &expected),
+            &expected,
+            code,
         );
     }
 }

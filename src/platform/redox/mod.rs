@@ -96,6 +96,9 @@ impl Pal for Sys {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: see above.
             PTRACE_ARCH_PRCTL => unsafe { g::arch_prctl(pid, addr, d) },
+            // v2020 cannot stop a running tracee at will or hold a group-stop (spec §2.2):
+            // after Linux's own checks (ESRCH untraced or, for LISTEN, running) these are EIO.
+            PTRACE_INTERRUPT => session::with(pid, |_| ()).and(Err(EIO)),
             // Everything v2020 cannot express (docs/redox-gaps.md), and unknown requests: EIO,
             // after the pid checks every Linux request makes first (ESRCH).
             _ => session::with(pid, |s| s.stopped())

@@ -339,10 +339,13 @@ pub fn resume(pid: pid_t, request: c_int, sig: usize) -> Result<c_long> {
         }
         s.expect_signal = inject;
     })?;
-    write_flags(pid, flags)?;
     if let Some(sig) = inject {
+        // Sent while the tracee is parked, so the signal is pending when the write resumes it;
+        // the wake-up queues a duplicate of this stop's event (spec §2.5), dropped on read.
         os::kill(pid, sig)?;
+        session::with(pid, |s| s.duplicates += 1)?;
     }
+    write_flags(pid, flags)?;
     Ok(0)
 }
 

@@ -87,6 +87,11 @@ pub struct Session {
     pub sysemu: bool,
     /// PTRACE_KILL was sent: stops are ignored until the tracee is gone.
     pub killed: bool,
+    /// The `PtraceEvent` of the stop the tracee is in.
+    pub last_event: [u64; 7],
+    /// Duplicates of `last_event` still to come: a signal we sent to the tracee while it sat
+    /// at that stop re-queues its event (spec §2.5).
+    pub duplicates: u32,
     /// The restart request the tracer last made (what an automatic resume re-arms).
     pub last_request: c_int,
     /// A PTRACE_TRACEME child before its first exec: syscall entries are watched for the exec,
@@ -127,6 +132,8 @@ impl Session {
             forced_step: false,
             sysemu: false,
             killed: false,
+            last_event: [0; 7],
+            duplicates: 0,
             last_request: crate::header::sys_ptrace::PTRACE_CONT,
             await_exec: false,
             siginfo: None,

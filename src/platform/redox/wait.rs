@@ -111,6 +111,18 @@ pub fn handle_event(pid: pid_t, e: [u64; 7]) -> Result<()> {
     if killed {
         return Ok(());
     }
+    let duplicate = session::with(pid, |s| {
+        let dup = s.duplicates > 0 && s.last_event == e;
+        if dup {
+            s.duplicates -= 1;
+        } else if cause.intersects(PtraceFlags::PTRACE_STOP_MASK) {
+            s.last_event = e;
+        }
+        dup
+    })?;
+    if duplicate {
+        return Ok(());
+    }
     // Non-stopping events (the tracee runs on, spec §2.3): Linux stops the tracee at a clone
     // or an exec. The event is reported at once as a stop (a vforking parent may never reach
     // another stop before its child runs); the tracee is only really parked once its next stop

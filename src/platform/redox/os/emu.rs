@@ -33,7 +33,6 @@ mod nr {
     pub const CONNECT: usize = 42;
     pub const SENDTO: usize = 44;
     pub const RECVFROM: usize = 45;
-    pub const KILL: usize = 62;
 }
 #[cfg(target_arch = "aarch64")]
 mod nr {
@@ -44,7 +43,6 @@ mod nr {
     pub const CONNECT: usize = 203;
     pub const SENDTO: usize = 206;
     pub const RECVFROM: usize = 207;
-    pub const KILL: usize = 129;
 }
 
 /// The exec syscalls as the emulated tracee makes them (it runs Linux programs): `execve`
@@ -271,11 +269,12 @@ pub fn getpid() -> pid_t {
     unsafe { syscall4(nr::GETPID, 0, 0, 0, 0) }.map_or(0, |p| p as pid_t)
 }
 
-/// Sends `sig` to `pid` (Linux `kill`: the emulator turns the resulting Linux stops into
-/// Redox events, as a Redox kernel would see the signal).
+/// Sends `sig` to `pid` through the emulator's `KILL`, which delivers it as a Redox kernel
+/// would (a tracee sleeping at a stop is woken and re-queues its event, spec §2.5), so the
+/// emulator sees every signal the library sends.
 pub fn kill(pid: pid_t, sig: c_int) -> Result<()> {
-    // SAFETY: plain values only.
-    unsafe { syscall4(nr::KILL, pid as usize, sig as usize, 0, 0) }.map(drop)
+    let req = request(op::KILL, 0, pid as i64 as u64, sig as u64);
+    call(req, &[], &mut []).map(drop)
 }
 
 /// The operating system's `waitpid`, with `rusage` filled as Linux does.
