@@ -87,7 +87,12 @@ fn drain(pid: pid_t, block: bool, parked: bool) -> Result<bool> {
         if parked {
             session::with(pid, |s| s.state = State::Running)?;
         }
-        handle_event(pid, e)?;
+        match handle_event(pid, e) {
+            // The tracee is dying (a register read failed under us): let it go on to its end,
+            // which a later read reports as ESRCH. It may sit at its EXIT stop, so resume it.
+            Err(ESRCH) => return request::rearm(pid).map(|()| true),
+            r => r?,
+        }
     }
     Ok(true)
 }
