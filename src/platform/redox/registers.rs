@@ -14,18 +14,28 @@ use crate::errno::{EINVAL, EIO, ENOSYS, Result};
 use crate::header::sys_ptrace::*;
 use crate::platform::types::pid_t;
 
+/// `regs/int`, read once per stop: a parked tracee's registers change only through our own
+/// writes, which keep the copy current.
 fn read_int(pid: pid_t) -> Result<regs::RedoxInt> {
+    if let Some(int) = session::with(pid, |s| s.int_cache)? {
+        return Ok(int);
+    }
     let fd = file(pid, File::Int)?;
     let mut buf = [0u8; regs::REDOX_INT_WORDS * 8];
     scheme::read_exact(fd, &mut buf)?;
-    Ok(scheme::words(&buf))
+    let int = scheme::words(&buf);
+    session::with(pid, |s| s.int_cache = Some(int))?;
+    Ok(int)
 }
 
 fn write_int(pid: pid_t, int: &regs::RedoxInt) -> Result<()> {
     let fd = file(pid, File::Int)?;
     let mut buf = [0u8; regs::REDOX_INT_WORDS * 8];
     scheme::bytes_of(int, &mut buf);
-    scheme::write_all(fd, &buf)
+    // Dropped first: if the write fails, the next read asks the tracee again.
+    session::with(pid, |s| s.int_cache = None)?;
+    scheme::write_all(fd, &buf)?;
+    session::with(pid, |s| s.int_cache = Some(*int))
 }
 
 /// fs/gs base, read once per stop (they change only through `regs/env` writes, spec §3.2).

@@ -248,7 +248,7 @@ pub fn armed(options: c_int, request: c_int) -> u64 {
 pub fn write_flags(pid: pid_t, flags: u64) -> Result<()> {
     let (trace, await_exec) = session::with(pid, |s| {
         s.state = State::Running;
-        s.mem_cursor = None;
+        s.int_cache = None;
         s.env_cache = None;
         s.siginfo = None;
         (s.trace, s.await_exec)

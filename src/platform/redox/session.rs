@@ -72,7 +72,8 @@ pub struct Session {
     pub syscall_nr: Option<u64>,
     /// The tracer set `orig_rax = -1` at a syscall-entry stop: skip the syscall on resume.
     pub skip_syscall: bool,
-    /// Where `mem`'s cursor is, so a sequential PEEK/POKE needs no seek.
+    /// Where `mem`'s cursor is, so a sequential PEEK/POKE needs no seek (it survives resumes:
+    /// the cursor belongs to the handle, spec §4).
     pub mem_cursor: Option<usize>,
     /// A signal we sent ourselves (injection, SIGCONT): its signal stop is not reported.
     pub expect_signal: Option<c_int>,
@@ -101,6 +102,8 @@ pub struct Session {
     pub await_exec: bool,
     /// The siginfo PTRACE_SETSIGINFO gave at this stop.
     pub siginfo: Option<[u8; 128]>,
+    /// `regs/int` as read or written at this stop.
+    pub int_cache: Option<[u64; 20]>,
     /// `regs/env` as read at this stop.
     pub env_cache: Option<[u64; 2]>,
     /// The stop event (`PtraceEvent` words) an event stop was reported in place of; handled on
@@ -137,6 +140,7 @@ impl Session {
             last_request: crate::header::sys_ptrace::PTRACE_CONT,
             await_exec: false,
             siginfo: None,
+            int_cache: None,
             env_cache: None,
             deferred: None,
             exit_status: None,
