@@ -220,15 +220,6 @@ pub fn armed(options: c_int, request: c_int) -> u64 {
     if status::clone_event(options).is_some() {
         f |= PtraceFlags::PTRACE_EVENT_CLONE;
     }
-    // A clone or exec event is reported at the tracee's next stop (`wait::handle_event`):
-    // the syscall's exit makes that stop come at once. Exits the tracer did not ask for are
-    // resumed without a report.
-    if options
-        & (PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC)
-        != 0
-    {
-        f |= PtraceFlags::PTRACE_STOP_POST_SYSCALL;
-    }
     match request {
         PTRACE_SYSCALL => {
             f |= PtraceFlags::PTRACE_STOP_PRE_SYSCALL | PtraceFlags::PTRACE_STOP_POST_SYSCALL
