@@ -49,6 +49,16 @@ pub fn set_errno(value: c_int) {
     unsafe { *__errno_location() = value }
 }
 
+/// Decodes a raw kernel return value: Linux and Redox both return `-errno` (-4095..=-1) as an
+/// unsigned word for an error (redox_syscall `Error::mux`), anything else is a value.
+pub fn decode_raw(ret: usize) -> Result<usize> {
+    if ret > -4096isize as usize {
+        Err(Errno(ret.wrapping_neg() as c_int))
+    } else {
+        Ok(ret)
+    }
+}
+
 /// Turns a platform result into the C convention: the value, or -1 with `errno` set.
 pub trait ResultExt<T> {
     /// The value on success; on failure, stores the error in `errno` and returns -1.

@@ -1,7 +1,7 @@
 //! The raw Linux system call, and the syscall numbers this library uses (the only place they
 //! are written down).
 
-use crate::errno::{Errno, Result};
+use crate::errno::{Result, decode_raw};
 
 /// `ptrace` (arch/x86/entry/syscalls/syscall_64.tbl; include/uapi/asm-generic/unistd.h).
 #[cfg(target_arch = "x86_64")]
@@ -15,6 +15,48 @@ pub const SYS_PTRACE: usize = 117;
 /// `wait4`.
 #[cfg(target_arch = "aarch64")]
 pub const SYS_WAIT4: usize = 260;
+
+/// The calls the `redox-emulator` build makes to reach `redox-proc-emu` and to control
+/// processes (arch/x86/entry/syscalls/syscall_64.tbl; include/uapi/asm-generic/unistd.h).
+#[cfg(target_arch = "x86_64")]
+pub mod nr {
+    /// `close`.
+    pub const CLOSE: usize = 3;
+    /// `sched_yield`.
+    pub const SCHED_YIELD: usize = 24;
+    /// `getpid`.
+    pub const GETPID: usize = 39;
+    /// `socket`.
+    pub const SOCKET: usize = 41;
+    /// `connect`.
+    pub const CONNECT: usize = 42;
+    /// `sendto`.
+    pub const SENDTO: usize = 44;
+    /// `recvfrom`.
+    pub const RECVFROM: usize = 45;
+    /// `execve` and `execveat`, as a tracee makes them.
+    pub const EXEC: [u64; 2] = [59, 322];
+}
+/// See the x86_64 variant.
+#[cfg(target_arch = "aarch64")]
+pub mod nr {
+    /// `close`.
+    pub const CLOSE: usize = 57;
+    /// `sched_yield`.
+    pub const SCHED_YIELD: usize = 124;
+    /// `getpid`.
+    pub const GETPID: usize = 172;
+    /// `socket`.
+    pub const SOCKET: usize = 198;
+    /// `connect`.
+    pub const CONNECT: usize = 203;
+    /// `sendto`.
+    pub const SENDTO: usize = 206;
+    /// `recvfrom`.
+    pub const RECVFROM: usize = 207;
+    /// `execve` and `execveat`, as a tracee makes them.
+    pub const EXEC: [u64; 2] = [221, 281];
+}
 
 /// Makes system call `nr` with four arguments and decodes the result: the kernel returns
 /// -4095..=-1 for an error (`-errno`), anything else is a value.
@@ -54,7 +96,7 @@ pub unsafe fn syscall4(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize) ->
             options(nostack),
         );
     }
-    decode(ret)
+    decode_raw(ret)
 }
 
 /// As [`syscall4`], with six arguments (x86_64: r10, r8, r9; aarch64: x4, x5).
@@ -97,14 +139,5 @@ pub unsafe fn syscall6(nr: usize, args: [usize; 6]) -> Result<usize> {
             options(nostack),
         );
     }
-    decode(ret)
-}
-
-/// The kernel returns -4095..=-1 for an error (`-errno`), anything else is a value.
-fn decode(ret: usize) -> Result<usize> {
-    if ret > -4096isize as usize {
-        Err(Errno(ret.wrapping_neg() as i32))
-    } else {
-        Ok(ret)
-    }
+    decode_raw(ret)
 }

@@ -21,37 +21,11 @@ use spin::Mutex;
 
 use super::Fd;
 use crate::errno::{EFAULT, EINTR, EIO, ENOSYS, Errno, Result};
-use crate::platform::linux::syscall::{SYS_WAIT4, syscall4, syscall6};
+use crate::platform::linux::syscall::{SYS_WAIT4, nr, syscall4, syscall6};
 use crate::platform::types::pid_t;
 
-#[cfg(target_arch = "x86_64")]
-mod nr {
-    pub const CLOSE: usize = 3;
-    pub const SCHED_YIELD: usize = 24;
-    pub const GETPID: usize = 39;
-    pub const SOCKET: usize = 41;
-    pub const CONNECT: usize = 42;
-    pub const SENDTO: usize = 44;
-    pub const RECVFROM: usize = 45;
-}
-#[cfg(target_arch = "aarch64")]
-mod nr {
-    pub const CLOSE: usize = 57;
-    pub const SCHED_YIELD: usize = 124;
-    pub const GETPID: usize = 172;
-    pub const SOCKET: usize = 198;
-    pub const CONNECT: usize = 203;
-    pub const SENDTO: usize = 206;
-    pub const RECVFROM: usize = 207;
-}
-
-/// The exec syscalls as the emulated tracee makes them (it runs Linux programs): `execve`
-/// and `execveat`.
-#[cfg(target_arch = "x86_64")]
-pub const EXEC_SYSCALLS: &[u64] = &[59, 322];
-/// See the x86_64 variant.
-#[cfg(target_arch = "aarch64")]
-pub const EXEC_SYSCALLS: &[u64] = &[221, 281];
+/// The exec syscalls as the emulated tracee makes them (it runs Linux programs).
+pub const EXEC_SYSCALLS: &[u64] = &nr::EXEC;
 
 const AF_UNIX: usize = 1;
 const SOCK_SEQPACKET: usize = 5;

@@ -8,7 +8,7 @@
 use core::ffi::{c_int, c_void};
 
 use super::Fd;
-use crate::errno::{Errno, Result};
+use crate::errno::{Errno, Result, decode_raw};
 use crate::platform::types::pid_t;
 
 unsafe extern "C" {
@@ -23,15 +23,6 @@ unsafe extern "C" {
 /// `src/number.rs`).
 pub const EXEC_SYSCALLS: &[u64] = &[0x2000_000b];
 
-/// Decodes a Redox raw result: `-errno` as `usize` for an error (redox_syscall `Error::mux`).
-fn demux(raw: usize) -> Result<usize> {
-    if raw > -4096isize as usize {
-        Err(Errno(raw.wrapping_neg() as c_int))
-    } else {
-        Ok(raw)
-    }
-}
-
 fn from_syscall(r: syscall::Result<usize>) -> Result<usize> {
     r.map_err(|e| Errno(e.errno))
 }
@@ -39,7 +30,7 @@ fn from_syscall(r: syscall::Result<usize>) -> Result<usize> {
 /// Opens a scheme path.
 pub fn open(path: &str, flags: usize) -> Result<Fd> {
     // SAFETY: the pointer and length describe `path`, valid for the call; relibc only reads it.
-    demux(unsafe { redox_open_v1(path.as_ptr(), path.len(), flags as u32, 0) })
+    decode_raw(unsafe { redox_open_v1(path.as_ptr(), path.len(), flags as u32, 0) })
 }
 
 /// Reads into `buf`.
@@ -65,7 +56,7 @@ pub fn fcntl(fd: Fd, cmd: usize, arg: usize) -> Result<usize> {
 /// Closes a handle.
 pub fn close(fd: Fd) -> Result<()> {
     // SAFETY: closing a number has no memory-safety preconditions.
-    demux(unsafe { redox_close_v1(fd) }).map(drop)
+    decode_raw(unsafe { redox_close_v1(fd) }).map(drop)
 }
 
 /// This process's id.
@@ -77,7 +68,7 @@ pub fn getpid() -> pid_t {
 /// Sends `sig` to `pid`.
 pub fn kill(pid: pid_t, sig: c_int) -> Result<()> {
     // SAFETY: plain values only.
-    demux(unsafe { redox_kill_v1(pid as isize as usize, sig as u32) }).map(drop)
+    decode_raw(unsafe { redox_kill_v1(pid as isize as usize, sig as u32) }).map(drop)
 }
 
 /// The operating system's `waitpid`, which knows nothing of ptrace stops (spec §5.1). Redox
@@ -94,7 +85,7 @@ pub unsafe fn waitpid(
     let mut status: i32 = 0;
     // SAFETY: `status` is a live local for the call; relibc writes exactly one i32 there.
     let raw = unsafe { redox_waitpid_v1(pid as isize as usize, &mut status, options as u32) };
-    let pid = demux(raw)? as pid_t;
+    let pid = decode_raw(raw)? as pid_t;
     if !stat_loc.is_null() {
         // SAFETY: the caller guarantees a non-NULL `stat_loc` is writable.
         unsafe { stat_loc.write(status) };
