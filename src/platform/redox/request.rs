@@ -300,21 +300,22 @@ pub fn resume(pid: pid_t, request: c_int, sig: usize) -> Result<c_long> {
         return Ok(0);
     }
     let (stop, options, skip) = session::with(pid, |s| {
-        Ok::<_, Errno>((s.stopped()?, s.options, s.skip_syscall))
+        Ok::<_, Errno>((s.stopped()?, s.options, s.skip_syscall || s.sysemu))
     })??;
     let mut flags = armed(options, request);
     let sysemu = matches!(request, PTRACE_SYSEMU | PTRACE_SYSEMU_SINGLESTEP);
     let mut inject = None;
     match stop {
         Stop::Signal(stopsig) if sig != stopsig => {
-            // Discard the signal of this stop; a different one is sent after the write and
+            // Discard the signal of this stop; a different one is sent before the write and
             // delivered without a second report.
             flags |= PtraceFlags::PTRACE_FLAG_IGNORE.bits();
             if sig != 0 {
                 inject = Some(sig);
             }
         }
-        Stop::SyscallEntry if skip || session::with(pid, |s| s.sysemu)? => {
+        // orig_rax = -1 was set, or the last restart was SYSEMU: this syscall is not run.
+        Stop::SyscallEntry if skip => {
             flags |= PtraceFlags::PTRACE_FLAG_IGNORE.bits();
         }
         // ptrace(2): a signal given when restarting from any other stop is not guaranteed to
