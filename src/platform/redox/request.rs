@@ -249,6 +249,9 @@ pub fn write_flags(pid: pid_t, flags: u64) -> Result<()> {
     } else {
         flags
     };
+    session::with(pid, |s| {
+        s.armed_flags = Some(flags & !PtraceFlags::PTRACE_FLAG_MASK.bits());
+    })?;
     match scheme::write_all(trace, &flags.to_ne_bytes()) {
         Ok(()) | Err(ESRCH) => Ok(()),
         Err(e) => Err(e),
@@ -280,22 +283,33 @@ pub fn resume(pid: pid_t, request: c_int, sig: usize) -> Result<c_long> {
         return Ok(0);
     }
     if session::with(pid, |s| s.running_in_stop)? {
-        // Reported stopped at a clone or exec event, but still running: a stop it reached
-        // meanwhile must not be resumed unseen, so look first (a v2020 write resumes whatever
-        // stop the tracee is in; the window between this read and the write is the remaining
-        // race, docs/redox-gaps.md).
+        // Reported stopped at a clone or exec event, but still running. A v2020 write resumes
+        // whatever stop the tracee reached meanwhile (spec §2.2), unseen, and releases the
+        // clone children read from `trace` that are not traced yet (`continue_ignored_children`,
+        // spec §2.4). So write only when the armed flags must change; else its next stop
+        // arrives through `trace` as usual.
         session::with(pid, |s| {
             s.running_in_stop = false;
             s.state = State::Running;
             s.last_request = request;
         })?;
         super::wait::poll(pid)?;
-        let (stopped, options) = session::with(pid, |s| {
-            (matches!(s.state, State::Stopped { .. }), s.options)
+        let (stopped, wanted_flags, armed_now) = session::with(pid, |s| {
+            let pre = if s.await_exec {
+                PtraceFlags::PTRACE_STOP_PRE_SYSCALL.bits()
+            } else {
+                0
+            };
+            (
+                matches!(s.state, State::Stopped { .. }),
+                armed(s.options, request) | pre,
+                s.armed_flags,
+            )
         })?;
-        if !stopped {
-            // Still running (or resumed by the poll): arm what the tracer asked for.
-            write_flags(pid, armed(options, request))?;
+        if !stopped && armed_now != Some(wanted_flags) {
+            // The remaining race: a stop reached between the poll and this write is resumed
+            // unseen (docs/redox-gaps.md).
+            write_flags(pid, wanted_flags)?;
         }
         return Ok(0);
     }

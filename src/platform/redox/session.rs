@@ -112,6 +112,9 @@ pub struct Session {
     pub deferred: Option<[u64; 7]>,
     /// The exit status from the EXIT stop, for tracees that are not our children.
     pub exit_status: Option<c_int>,
+    /// The breakpoint flags of the last write to `trace`, without its one-shot flags: what
+    /// the tracee is armed with while it runs.
+    pub armed_flags: Option<u64>,
 }
 
 impl Session {
@@ -144,6 +147,7 @@ impl Session {
             env_cache: None,
             deferred: None,
             exit_status: None,
+            armed_flags: None,
         }
     }
 
