@@ -380,10 +380,8 @@ pub fn run_c_program(stem: &str) {
     );
 
     // The Redox backend under the emulator, unless its difference file says the program
-    // cannot run there at all (`!skip`, with the reason). Opt-in (PTRACE_COMPAT_REDOX=1) until
-    // threads.c stops differing now and then: a clone event is reported while the parent
-    // still runs (v2020 events do not stop it), and under load it can run on to its exit.
-    if std::env::var_os("PTRACE_COMPAT_REDOX").is_some() && !redox_skipped(stem) {
+    // cannot run there at all (`!skip`, with the reason).
+    if !redox_skipped(stem) {
         let redox_bin = bin.join(format!("{stem}-redox"));
         compile(
             &[root().join(format!("tests/c/{stem}.c"))],

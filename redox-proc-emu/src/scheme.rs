@@ -532,7 +532,10 @@ impl Emu {
         let out: Res<Vec<u8>> = match kind {
             Kind::RegsInt => sys::getregs(pid).map(|r| {
                 let mut x = int_from_linux(&r);
-                if stop == Some(StopKind::SysEntry) {
+                // Inside a syscall (its entry, or a clone/exec event of it) Redox's saved frame
+                // still holds the number in rax (arch/x86_64/interrupt/syscall.rs @59177587);
+                // Linux keeps it in orig_rax.
+                if matches!(stop, Some(StopKind::SysEntry | StopKind::Event(_))) {
                     x.rax = pre_rax.unwrap_or(r.orig_rax) as usize;
                 }
                 x.to_vec()

@@ -798,7 +798,8 @@ mod bodies {
     }
 
     /// §2.4/§3.2: after a vfork's CLONE event the child is frozen and the parent waits for
-    /// it; the parent's registers stay readable (Redox reads a blocked context's frame).
+    /// it; the parent's registers stay readable (Redox reads a blocked context's frame) and
+    /// show the syscall it sleeps in.
     /// The frozen child runs only once traced and written.
     pub fn vfork_parent_registers() {
         let mut c = Client::connect().unwrap();
@@ -836,8 +837,12 @@ mod bodies {
         assert_eq!(evs[0].cause, CLONE);
         let kid = evs[0].a as i32;
         let t0 = std::time::Instant::now();
-        assert_ne!(tr.regs(&mut c).rip, 0);
+        let regs = tr.regs(&mut c);
+        assert_ne!(regs.rip, 0);
         assert!(t0.elapsed() < std::time::Duration::from_millis(500));
+        // Still inside the syscall: the saved frame keeps its number in rax
+        // (arch/x86_64/interrupt/syscall.rs @59177587), here posix_spawn's clone3 or clone.
+        assert!(matches!(regs.rax, 56 | 435), "rax {:#x}", regs.rax);
         // The parent stays blocked until the child has exec'd (or exited).
         let kt = Tr::open(&mut c, kid, 0);
         assert_eq!(

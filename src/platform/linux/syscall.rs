@@ -36,6 +36,12 @@ pub mod nr {
     pub const RECVFROM: usize = 45;
     /// `execve` and `execveat`, as a tracee makes them.
     pub const EXEC: [u64; 2] = [59, 322];
+    /// `clone`, `vfork` and `clone3`, as a tracee makes them.
+    pub const CLONE: u64 = 56;
+    /// See [`CLONE`].
+    pub const VFORK: u64 = 58;
+    /// See [`CLONE`].
+    pub const CLONE3: u64 = 435;
 }
 /// See the x86_64 variant.
 #[cfg(target_arch = "aarch64")]
@@ -56,6 +62,10 @@ pub mod nr {
     pub const RECVFROM: usize = 207;
     /// `execve` and `execveat`, as a tracee makes them.
     pub const EXEC: [u64; 2] = [221, 281];
+    /// `clone` and `clone3`, as a tracee makes them (aarch64 has no `vfork`).
+    pub const CLONE: u64 = 220;
+    /// See [`CLONE`].
+    pub const CLONE3: u64 = 435;
 }
 
 /// Makes system call `nr` with four arguments and decodes the result: the kernel returns

@@ -24,7 +24,11 @@ fn read_int(pid: pid_t) -> Result<regs::RedoxInt> {
     let mut buf = [0u8; regs::REDOX_INT_WORDS * 8];
     scheme::read_exact(fd, &mut buf)?;
     let int = scheme::words(&buf);
-    session::with(pid, |s| s.int_cache = Some(int))?;
+    session::with(pid, |s| {
+        if s.parked() {
+            s.int_cache = Some(int);
+        }
+    })?;
     Ok(int)
 }
 
@@ -47,7 +51,11 @@ fn read_env(pid: pid_t) -> Result<[u64; 2]> {
     let mut buf = [0u8; regs::REDOX_ENV_BYTES];
     scheme::read_exact(fd, &mut buf)?;
     let env = scheme::words(&buf);
-    session::with(pid, |s| s.env_cache = Some(env))?;
+    session::with(pid, |s| {
+        if s.parked() {
+            s.env_cache = Some(env);
+        }
+    })?;
     Ok(env)
 }
 
@@ -56,6 +64,17 @@ fn write_env(pid: pid_t, env: [u64; 2]) -> Result<()> {
     scheme::bytes_of(&env, &mut buf);
     scheme::write_all(file(pid, File::Env)?, &buf)?;
     session::with(pid, |s| s.env_cache = Some(env))
+}
+
+/// The number and first argument of the syscall a tracee is inside, read afresh: it is not at
+/// a stop (a clone event, spec §2.3), so nothing is cached. Redox's saved frame keeps the number
+/// in `rax` for the whole syscall (spec §2.4).
+pub fn current_syscall(pid: pid_t) -> Result<(u64, u64)> {
+    let fd = file(pid, File::Int)?;
+    let mut buf = [0u8; regs::REDOX_INT_WORDS * 8];
+    scheme::read_exact(fd, &mut buf)?;
+    let int: regs::RedoxInt = scheme::words(&buf);
+    Ok((int[regs::RAX], int[regs::RDI]))
 }
 
 /// The number of the syscall a tracee stopped at the entry of (Redox keeps it in `rax` there,

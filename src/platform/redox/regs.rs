@@ -32,7 +32,9 @@ const _: () = {
 /// Index of `rax` in both layouts.
 pub const RAX: usize = 10;
 /// Index of `rdi`, `rsi`, `rdx`, `r10`, `r8`, `r9` (the syscall arguments) in both layouts.
-pub const SYSCALL_ARGS: [usize; 6] = [14, 13, 12, 7, 9, 8];
+pub const SYSCALL_ARGS: [usize; 6] = [RDI, 13, 12, 7, 9, 8];
+/// Index of `rdi` (the first syscall argument) in both layouts.
+pub const RDI: usize = 14;
 /// Linux index of `orig_rax`.
 pub const L_ORIG_RAX: usize = 15;
 /// Linux index of `cs`.

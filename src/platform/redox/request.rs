@@ -217,7 +217,7 @@ pub fn armed(options: c_int, request: c_int) -> u64 {
         | PtraceFlags::PTRACE_STOP_BREAKPOINT
         | PtraceFlags::PTRACE_STOP_EXIT
         | PtraceFlags::PTRACE_EVENT_ADDRSPACE_SWITCH;
-    if status::clone_event(options).is_some() {
+    if status::wants_new_tasks(options) {
         f |= PtraceFlags::PTRACE_EVENT_CLONE;
     }
     match request {
@@ -237,20 +237,14 @@ pub fn armed(options: c_int, request: c_int) -> u64 {
 /// Writes breakpoint flags: one scheme operation that re-arms and resumes (spec §2.2). A
 /// tracee that is already gone is not an error here: its exit is reported by `waitpid`.
 pub fn write_flags(pid: pid_t, flags: u64) -> Result<()> {
-    let (trace, await_exec) = session::with(pid, |s| {
+    let (trace, flags) = session::with(pid, |s| {
         s.state = State::Running;
         s.int_cache = None;
         s.env_cache = None;
         s.siginfo = None;
-        (s.trace, s.await_exec)
-    })?;
-    let flags = if await_exec {
-        flags | PtraceFlags::PTRACE_STOP_PRE_SYSCALL.bits()
-    } else {
-        flags
-    };
-    session::with(pid, |s| {
+        let flags = flags | s.internal_flags();
         s.armed_flags = Some(flags & !PtraceFlags::PTRACE_FLAG_MASK.bits());
+        (s.trace, flags)
     })?;
     match scheme::write_all(trace, &flags.to_ne_bytes()) {
         Ok(()) | Err(ESRCH) => Ok(()),
@@ -295,14 +289,13 @@ pub fn resume(pid: pid_t, request: c_int, sig: usize) -> Result<c_long> {
         })?;
         super::wait::poll(pid)?;
         let (stopped, wanted_flags, armed_now) = session::with(pid, |s| {
-            let pre = if s.await_exec {
-                PtraceFlags::PTRACE_STOP_PRE_SYSCALL.bits()
-            } else {
-                0
-            };
+            // What it saw at the pseudo-stop is not kept: the tracee kept running.
+            s.int_cache = None;
+            s.env_cache = None;
+            s.siginfo = None;
             (
                 matches!(s.state, State::Stopped { .. }),
-                armed(s.options, request) | pre,
+                armed(s.options, request) | s.internal_flags(),
                 s.armed_flags,
             )
         })?;

@@ -7,6 +7,7 @@ use alloc::collections::BTreeMap;
 use core::ffi::{c_int, c_ulong};
 
 use spin::Mutex;
+use syscall::PtraceFlags;
 
 use super::os::{self, Fd};
 use super::status::Stop;
@@ -115,6 +116,9 @@ pub struct Session {
     /// The breakpoint flags of the last write to `trace`, without its one-shot flags: what
     /// the tracee is armed with while it runs.
     pub armed_flags: Option<u64>,
+    /// Reported stopped at a VFORK event with PTRACE_O_TRACEVFORKDONE: the child's pid until
+    /// the vfork returns, where its syscall-exit stop stands in for Linux's VFORK_DONE stop.
+    pub vfork_done: Option<pid_t>,
 }
 
 impl Session {
@@ -148,6 +152,7 @@ impl Session {
             deferred: None,
             exit_status: None,
             armed_flags: None,
+            vfork_done: None,
         }
     }
 
@@ -170,6 +175,27 @@ impl Session {
         if let Some(slot) = self.files.get_mut(which as usize) {
             *slot = Some(fd);
         }
+    }
+
+    /// Whether the tracee sits at a stop (not running, nor reported at an event while it runs),
+    /// so what is read of it stays true until the next write.
+    // Only the x86_64 register requests cache what they read (spec §3.1).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    pub fn parked(&self) -> bool {
+        matches!(self.state, State::Stopped { .. }) && !self.running_in_stop
+    }
+
+    /// Breakpoint flags the library arms for itself, whatever the tracer asked: syscall entries
+    /// until a TRACEME child's exec (`await_exec`), the vfork's syscall exit (`vfork_done`).
+    pub fn internal_flags(&self) -> u64 {
+        let mut flags = 0;
+        if self.await_exec {
+            flags |= PtraceFlags::PTRACE_STOP_PRE_SYSCALL.bits();
+        }
+        if self.vfork_done.is_some() {
+            flags |= PtraceFlags::PTRACE_STOP_POST_SYSCALL.bits();
+        }
+        flags
     }
 
     /// Enters a stop that `waitpid` has not reported yet.

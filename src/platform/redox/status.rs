@@ -90,17 +90,26 @@ impl Stop {
     }
 }
 
-/// The event a new task is reported with, chosen from the options the tracer set. Redox's
-/// `PTRACE_EVENT_CLONE` does not say whether the child is a thread or a process
-/// (spec §2.4), so a tracer that asked for forks sees FORK, else CLONE, else VFORK.
-pub fn clone_event(options: c_int) -> Option<c_int> {
+/// Whether the tracer asked for any new-task event (Redox arms one `PTRACE_EVENT_CLONE` for
+/// all of them).
+pub fn wants_new_tasks(options: c_int) -> bool {
     use crate::header::sys_ptrace::{PTRACE_O_TRACECLONE, PTRACE_O_TRACEFORK, PTRACE_O_TRACEVFORK};
-    if options & PTRACE_O_TRACEFORK != 0 {
+    options & (PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE) != 0
+}
+
+/// The event a new task is reported with, or None when the tracer did not ask for its kind
+/// (Linux then neither stops the parent nor attaches the child). A vfork is recognised from
+/// the parent, which sleeps inside the clone syscall. Redox's `PTRACE_EVENT_CLONE` does not say
+/// whether any other new task is a thread or a process (spec §2.4), so a tracer that asked
+/// for forks sees FORK, else CLONE.
+pub fn clone_event(options: c_int, vfork: bool) -> Option<c_int> {
+    use crate::header::sys_ptrace::{PTRACE_O_TRACECLONE, PTRACE_O_TRACEFORK, PTRACE_O_TRACEVFORK};
+    if vfork {
+        (options & PTRACE_O_TRACEVFORK != 0).then_some(PTRACE_EVENT_VFORK)
+    } else if options & PTRACE_O_TRACEFORK != 0 {
         Some(PTRACE_EVENT_FORK)
     } else if options & PTRACE_O_TRACECLONE != 0 {
         Some(PTRACE_EVENT_CLONE)
-    } else if options & PTRACE_O_TRACEVFORK != 0 {
-        Some(PTRACE_EVENT_VFORK)
     } else {
         None
     }
@@ -108,6 +117,8 @@ pub fn clone_event(options: c_int) -> Option<c_int> {
 
 /// Event codes re-exported for the request code.
 pub const EVENT_EXEC: c_int = PTRACE_EVENT_EXEC;
+/// See [`EVENT_EXEC`].
+pub const EVENT_VFORK_DONE: c_int = crate::header::sys_ptrace::PTRACE_EVENT_VFORK_DONE;
 /// See [`EVENT_EXEC`].
 pub const EVENT_EXIT: c_int = PTRACE_EVENT_EXIT;
 

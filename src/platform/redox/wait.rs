@@ -134,11 +134,20 @@ pub fn handle_event(pid: pid_t, e: [u64; 7]) -> Result<()> {
     // arrives, which is then handled when the tracer resumes (`request::resume`).
     if cause.intersects(PtraceFlags::PTRACE_EVENT_MASK) {
         let event = if cause.contains(PtraceFlags::PTRACE_EVENT_CLONE) {
-            let Some(event) = status::clone_event(options) else {
-                return Ok(());
+            let child = a as pid_t;
+            let vfork = is_vfork(pid);
+            let Some(event) = status::clone_event(options, vfork) else {
+                return release(child);
             };
-            adopt_clone(pid, a as pid_t, options)?;
+            adopt_clone(pid, child, options)?;
             session::with(pid, |s| s.event_msg = a as _)?;
+            if vfork && options & crate::header::sys_ptrace::PTRACE_O_TRACEVFORKDONE != 0 {
+                // Arm the vfork's syscall exit now. The write cannot race a stop: the parent
+                // sleeps in the clone syscall until its child, frozen until the tracer
+                // resumes it, execs or exits (syscall/process.rs @59177587 l.311-318).
+                session::with(pid, |s| s.vfork_done = Some(child))?;
+                request::rearm(pid)?;
+            }
             Stop::Event(event)
         } else if pending.is_some() {
             // An exec already announced by its syscall entry (`watch_exec`).
@@ -158,6 +167,17 @@ pub fn handle_event(pid: pid_t, e: [u64; 7]) -> Result<()> {
     // when the tracer resumes.
     if session::with(pid, |s| core::mem::take(&mut s.running_in_stop))? {
         return session::with(pid, |s| s.deferred = Some(e));
+    }
+    // The vfork's syscall exit stands in for Linux's VFORK_DONE stop, which comes before it;
+    // the exit stop itself is handled on the next restart.
+    if cause.contains(PtraceFlags::PTRACE_STOP_POST_SYSCALL)
+        && let Some(child) = session::with(pid, |s| s.vfork_done.take())?
+    {
+        return session::with(pid, |s| {
+            s.event_msg = child as _;
+            s.deferred = Some(e);
+            s.stop(Stop::Event(status::EVENT_VFORK_DONE));
+        });
     }
     // The single step `watch_exec` forced stands in for the exec stop.
     if let Some(event) = pending {
@@ -272,6 +292,33 @@ pub fn stop_of(cause: PtraceFlags, a: u64) -> Option<Stop> {
 /// and resumes there. Moving it once at the stop keeps GETREGS/SETREGS one-to-one.
 fn move_past_int3(pid: pid_t) -> Result<()> {
     super::registers::move_rip(pid, 1)
+}
+
+/// Whether `parent`, at its clone event, is inside a vfork. Only a vfork keeps the parent in
+/// the syscall (syscall/process.rs @59177587 l.311-318); another clone's parent may have run
+/// on, and whatever its registers say then is not a vfork. aarch64 Redox has no usable
+/// register file (spec §3.1).
+fn is_vfork(parent: pid_t) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if let Ok((nr, arg0)) = super::registers::current_syscall(parent) {
+        return os::is_vfork(nr, arg0, |addr| {
+            request::peek(parent, addr as usize).ok().map(|w| w as u64)
+        });
+    }
+    let _ = parent;
+    false
+}
+
+/// A new task the tracer did not ask for: Linux leaves it untraced. Opening and closing its
+/// `trace` releases the freeze v2020 put it in (spec §1.5), without a write to the parent's
+/// handle that could resume a stop of the running parent unseen.
+fn release(child: pid_t) -> Result<()> {
+    let flags = O_RDWR | O_NONBLOCK | O_CLOEXEC;
+    match os::open(super::scheme::proc_path(child, "trace").as_str(), flags) {
+        Ok(trace) => os::close(trace),
+        // Gone already, or traced by someone else: nothing to release.
+        Err(_) => Ok(()),
+    }
 }
 
 /// A new task of a tracee whose tracer asked for it: trace it too, as Linux auto-attaches it

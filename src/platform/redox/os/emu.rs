@@ -27,6 +27,22 @@ use crate::platform::types::pid_t;
 /// The exec syscalls as the emulated tracee makes them (it runs Linux programs).
 pub const EXEC_SYSCALLS: &[u64] = &nr::EXEC;
 
+/// `CLONE_VFORK` (linux/sched.h).
+const CLONE_VFORK: u64 = 0x4000;
+
+/// Whether a syscall of the emulated tracee (a Linux program), by its number and first
+/// argument, is a vfork: `vfork`, or `clone`/`clone3` with `CLONE_VFORK` (clone(2)); `clone3`'s
+/// flags are the first word of the structure its argument points to, read by `first_word`.
+pub fn is_vfork(number: u64, arg0: u64, first_word: impl FnOnce(u64) -> Option<u64>) -> bool {
+    match number {
+        #[cfg(target_arch = "x86_64")]
+        nr::VFORK => true,
+        nr::CLONE => arg0 & CLONE_VFORK != 0,
+        nr::CLONE3 => first_word(arg0).is_some_and(|flags| flags & CLONE_VFORK != 0),
+        _ => false,
+    }
+}
+
 const AF_UNIX: usize = 1;
 const SOCK_SEQPACKET: usize = 5;
 const SOCK_CLOEXEC: usize = 0o2000000;

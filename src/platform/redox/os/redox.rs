@@ -23,6 +23,14 @@ unsafe extern "C" {
 /// `src/number.rs`).
 pub const EXEC_SYSCALLS: &[u64] = &[0x2000_000b];
 
+/// Whether a syscall, by its number and first argument, is a vfork: v2020's `SYS_CLONE` (120,
+/// redox_syscall 0.2 `src/number.rs`) with `CLONE_VFORK` (0x4000) in its flags, which it takes
+/// in its first argument (kernel `syscall/mod.rs` @59177587). `_first_word` reads the tracee's
+/// memory; Redox's clone takes no structure.
+pub fn is_vfork(number: u64, arg0: u64, _first_word: impl FnOnce(u64) -> Option<u64>) -> bool {
+    number == 120 && arg0 & 0x4000 != 0
+}
+
 fn from_syscall(r: syscall::Result<usize>) -> Result<usize> {
     r.map_err(|e| Errno(e.errno))
 }
