@@ -77,7 +77,8 @@ pub(crate) struct Tracee {
     pub last_req: libc::c_uint,
     /// Signal to inject when a freeze is lifted.
     pub pending_inject: i32,
-    /// At a syscall-entry stop: the Redox-visible `rax` (syscall number, or tracer-written).
+    /// Inside a syscall: the Redox-visible `rax` the tracer wrote at its entry stop (else the
+    /// syscall number, Linux's `orig_rax`).
     pub pre_rax: Option<u64>,
     /// A syscall skipped with `PTRACE_FLAG_IGNORE`: `rax` to restore at its exit stop.
     pub skip_ret: Option<u64>,
@@ -326,10 +327,10 @@ impl Emu {
         match kind {
             StopKind::SysEntry => {
                 // Redox shows the syscall number in rax at PRE_SYSCALL
-                // (arch/x86_64/interrupt/syscall.rs @59177587); Linux keeps it in orig_rax.
-                let nr = sys::getregs(pid).map(|r| r.orig_rax).ok();
+                // (arch/x86_64/interrupt/syscall.rs @59177587); Linux keeps it in orig_rax,
+                // which a register read shows until the tracer writes rax.
                 if let Some(t) = self.tracees.get_mut(&pid) {
-                    t.pre_rax = nr;
+                    t.pre_rax = None;
                 }
                 if !self.try_stop(pid, event(PRE, 0, 0)) {
                     self.resume(pid, 0);
@@ -549,9 +550,8 @@ impl Emu {
             Some(StopKind::SysEntry) => {
                 if ignore {
                     // Skip the syscall ("sysemu"): orig_rax = -1 on Linux.
-                    let v = t.pre_rax.unwrap_or(0);
-                    t.skip_ret = Some(v);
                     if let Ok(mut r) = sys::getregs(pid) {
+                        t.skip_ret = Some(t.pre_rax.unwrap_or(r.orig_rax));
                         r.orig_rax = u64::MAX;
                         let _ = sys::setregs(pid, &r);
                     }

@@ -302,7 +302,6 @@ impl Emu {
                         c.dead = true;
                     }
                 }
-                self.reap_all();
             }
             self.drop_dead();
             self.service_parked();
@@ -310,25 +309,16 @@ impl Emu {
     }
 
     fn read_signals(&mut self, sfd: &OwnedFd) {
+        // Called when poll says the signalfd is readable, so the read does not block; one
+        // read takes every pending signal (SIGCHLD coalesces).
         // SAFETY: signalfd_siginfo is plain old data.
-        let mut si: libc::signalfd_siginfo = unsafe { std::mem::zeroed() };
+        let mut si: [libc::signalfd_siginfo; 8] = unsafe { std::mem::zeroed() };
         let sz = std::mem::size_of::<libc::signalfd_siginfo>();
-        loop {
-            let mut pfd = libc::pollfd {
-                fd: sfd.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            // SAFETY: one valid pollfd.
-            if unsafe { libc::poll(&mut pfd, 1, 0) } <= 0 {
-                return;
-            }
-            // SAFETY: si is a writable buffer of exactly `sz` bytes.
-            let r = unsafe { libc::read(sfd.as_raw_fd(), (&raw mut si).cast(), sz) };
-            if r != sz as isize {
-                return;
-            }
-            let sig = si.ssi_signo as i32;
+        // SAFETY: si is a writable buffer of exactly size_of_val(&si) bytes.
+        let r = unsafe { libc::read(sfd.as_raw_fd(), si.as_mut_ptr().cast(), size_of_val(&si)) };
+        let n = usize::try_from(r).unwrap_or(0) / sz;
+        for s in si.iter().take(n) {
+            let sig = s.ssi_signo as i32;
             if sig != libc::SIGCHLD {
                 // Forward termination requests to PROGRAM; we exit when it does.
                 // SAFETY: plain kill(2).
