@@ -138,7 +138,7 @@ pub fn attach_traceme(pid: pid_t) -> Result<()> {
     let (fd, flags) = open_trace(pid, O_TRUNC, 0)?;
     session::insert(pid, Session::new(fd, flags, 0, false, State::Running));
     session::with(pid, |s| {
-        s.expect_signal = Some(SIGCONT);
+        s.quiet_sigcont = true;
         s.await_exec = true;
     })?;
     os::kill(pid, SIGCONT)?;
@@ -312,7 +312,12 @@ pub fn resume(pid: pid_t, request: c_int, sig: usize) -> Result<c_long> {
     let mut flags = armed(options, request);
     let sysemu = matches!(request, PTRACE_SYSEMU | PTRACE_SYSEMU_SINGLESTEP);
     let mut inject = None;
+    let mut end_group_stop = false;
     match stop {
+        // ptrace(2) "Group-stop": a restart ends it, and the signal given is dropped. A trace
+        // write does not end a Redox job-control stop (spec §5.1); SIGCONT, sent after the
+        // write, does.
+        Stop::Group { .. } => end_group_stop = true,
         Stop::Signal(stopsig) if sig != stopsig => {
             // Discard the signal of this stop; a different one is sent before the write and
             // delivered without a second report.
@@ -329,6 +334,11 @@ pub fn resume(pid: pid_t, request: c_int, sig: usize) -> Result<c_long> {
         // be delivered; like most Linux stops, we drop it.
         _ => {}
     }
+    // The signal the tracee takes now; a stop signal may put it in a job-control stop.
+    let delivered = match stop {
+        Stop::Signal(stopsig) if sig == stopsig => sig,
+        _ => inject.unwrap_or(0),
+    };
     session::with(pid, |s| {
         s.sysemu = sysemu;
         s.last_request = request;
@@ -337,6 +347,8 @@ pub fn resume(pid: pid_t, request: c_int, sig: usize) -> Result<c_long> {
             s.syscall_nr = None;
         }
         s.expect_signal = inject;
+        s.job_stop = status::is_stop_signal(delivered);
+        s.quiet_sigcont |= end_group_stop;
     })?;
     if let Some(sig) = inject {
         // Sent while the tracee is parked, so the signal is pending when the write resumes it;
@@ -345,6 +357,9 @@ pub fn resume(pid: pid_t, request: c_int, sig: usize) -> Result<c_long> {
         session::with(pid, |s| s.duplicates += 1)?;
     }
     write_flags(pid, flags)?;
+    if end_group_stop {
+        os::kill(pid, SIGCONT)?;
+    }
     Ok(0)
 }
 
@@ -401,13 +416,17 @@ pub unsafe fn get_event_msg(pid: pid_t, data: *mut c_void) -> Result<c_long> {
 }
 
 /// PTRACE_GETSIGINFO: the siginfo Linux would give for this stop (signo, errno 0, code; the
-/// sender is not known on Redox). EINVAL in a group-stop, which we never enter.
+/// sender is not known on Redox).
 ///
 /// # Safety
 /// `data` is the caller's raw pointer.
 pub unsafe fn get_siginfo(pid: pid_t, data: *mut c_void) -> Result<c_long> {
     let (stop, options, set) =
         session::with(pid, |s| s.stopped().map(|st| (st, s.options, s.siginfo)))??;
+    // ptrace(2): in the group-stop of a tracee not attached with SEIZE, EINVAL.
+    if let Stop::Group { seized: false, .. } = stop {
+        return Err(EINVAL);
+    }
     if let Some(info) = set {
         // SAFETY: copy_out checks the pointer.
         return unsafe { copy_out(data, &info) }.map(|()| 0);

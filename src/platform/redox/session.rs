@@ -116,6 +116,12 @@ pub struct Session {
     /// The breakpoint flags of the last write to `trace`, without its one-shot flags: what
     /// the tracee is armed with while it runs.
     pub armed_flags: Option<u64>,
+    /// Resumed with a stop signal: it may now sit in a job-control stop, which no `trace`
+    /// event shows (spec §5.1), so `waitpid` must not block on `trace` alone.
+    pub job_stop: bool,
+    /// We sent SIGCONT to end a job-control stop: its signal stop is not reported and the
+    /// signal is discarded (Linux ends a group-stop of a tracee without sending one).
+    pub quiet_sigcont: bool,
     /// Reported stopped at a VFORK event with PTRACE_O_TRACEVFORKDONE: the child's pid until
     /// the vfork returns, where its syscall-exit stop stands in for Linux's VFORK_DONE stop.
     pub vfork_done: Option<pid_t>,
@@ -152,6 +158,8 @@ impl Session {
             deferred: None,
             exit_status: None,
             armed_flags: None,
+            job_stop: false,
+            quiet_sigcont: false,
             vfork_done: None,
         }
     }

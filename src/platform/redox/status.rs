@@ -17,6 +17,12 @@ pub const SIGCONT: c_int = 18;
 /// SIGSTOP.
 pub const SIGSTOP: c_int = 19;
 
+/// Whether `sig` is one whose default action stops the process (signal(7)): SIGSTOP, SIGTSTP,
+/// SIGTTIN, SIGTTOU.
+pub fn is_stop_signal(sig: c_int) -> bool {
+    matches!(sig, SIGSTOP | 20 | 21 | 22)
+}
+
 /// `si_code` of a signal sent by `kill`.
 const SI_USER: c_int = 0;
 /// `si_code` of a trap raised by the kernel (int3 on x86_64).
@@ -45,6 +51,14 @@ pub enum Stop {
     Event(c_int),
     /// PTRACE_INTERRUPT stop of a seized tracee (`PTRACE_EVENT_STOP` with SIGTRAP).
     Interrupt,
+    /// Group-stop: the tracee took a stop signal (SIGSTOP, SIGTSTP, ...) and is job-control
+    /// stopped. Redox shows that only to the parent's `waitpid` (spec §5.1).
+    Group {
+        /// The stop signal.
+        sig: c_int,
+        /// Attached with PTRACE_SEIZE (reported as `PTRACE_EVENT_STOP`).
+        seized: bool,
+    },
 }
 
 impl Stop {
@@ -63,6 +77,8 @@ impl Stop {
             Stop::ExecTrap => stopped(SIGTRAP),
             Stop::Event(event) => stopped(SIGTRAP | (event << 8)),
             Stop::Interrupt => stopped(SIGTRAP | (PTRACE_EVENT_STOP << 8)),
+            Stop::Group { sig, seized: true } => stopped(sig | (PTRACE_EVENT_STOP << 8)),
+            Stop::Group { sig, seized: false } => stopped(sig),
         }
     }
 
@@ -86,6 +102,9 @@ impl Stop {
             Stop::ExecTrap => (SIGTRAP, SI_USER),
             Stop::Event(event) => (SIGTRAP, SIGTRAP | (event << 8)),
             Stop::Interrupt => (SIGTRAP, SIGTRAP | (PTRACE_EVENT_STOP << 8)),
+            // A seized group-stop's siginfo is synthesised (ptrace(2) "Group-stop"); for a
+            // non-seized one GETSIGINFO fails before this is asked.
+            Stop::Group { sig, .. } => (sig, sig | (PTRACE_EVENT_STOP << 8)),
         }
     }
 }
@@ -136,5 +155,9 @@ mod tests {
         assert_eq!(Stop::Event(PTRACE_EVENT_EXEC).wait_status(0), 0x4057f);
         assert_eq!(Stop::Event(PTRACE_EVENT_EXIT).wait_status(0), 0x6057f);
         assert_eq!(Stop::Interrupt.wait_status(0), 0x80057f);
+        let group = |seized| Stop::Group { sig: 19, seized };
+        assert_eq!(group(false).wait_status(0), 0x137f);
+        assert_eq!(group(true).wait_status(0), 0x80137f);
+        assert_eq!(group(true).siginfo_codes(0), (19, 0x8013));
     }
 }

@@ -116,6 +116,10 @@ pub fn handle_event(pid: pid_t, e: [u64; 7]) -> Result<()> {
     if killed {
         return Ok(());
     }
+    if cause.intersects(PtraceFlags::PTRACE_STOP_MASK) {
+        // At a stop, so not in a job-control stop.
+        session::with(pid, |s| s.job_stop = false)?;
+    }
     let duplicate = session::with(pid, |s| {
         let dup = s.duplicates > 0 && s.last_event == e;
         if dup {
@@ -189,8 +193,14 @@ pub fn handle_event(pid: pid_t, e: [u64; 7]) -> Result<()> {
             s.stop(event);
         });
     }
-    let request = session::with(pid, |s| s.last_request)?;
+    let (request, quiet_sigcont) = session::with(pid, |s| (s.last_request, s.quiet_sigcont))?;
     let stop = match stop_of(cause, a) {
+        Some(Stop::Signal(status::SIGCONT)) if quiet_sigcont => {
+            // The SIGCONT we sent to end a job-control stop: discard it unseen.
+            session::with(pid, |s| s.quiet_sigcont = false)?;
+            let flags = request::armed(options, request) | PtraceFlags::PTRACE_FLAG_IGNORE.bits();
+            return request::write_flags(pid, flags);
+        }
         Some(Stop::Signal(sig)) if expect == Some(sig) => {
             // Our own SIGCONT or injected signal: deliver it without a report.
             session::with(pid, |s| s.expect_signal = None)?;
@@ -338,6 +348,28 @@ fn adopt_clone(parent: pid_t, child: pid_t, options: c_int) -> Result<()> {
     Ok(())
 }
 
+/// A job-control stop of a tracee resumed with a stop signal becomes its group-stop: the
+/// wait status Linux gives for it, with the session stopped there (ptrace(2) "Group-stop").
+fn group_stop(pid: pid_t, status: c_int) -> Option<c_int> {
+    session::with(pid, |s| {
+        if !s.job_stop {
+            return None;
+        }
+        let stop = Stop::Group {
+            sig: (status >> 8) & 0xff,
+            seized: s.seized,
+        };
+        s.job_stop = false;
+        s.state = State::Stopped {
+            stop,
+            reported: true,
+        };
+        Some(stop.wait_status(s.options))
+    })
+    .ok()
+    .flatten()
+}
+
 /// The tracee is gone: reap it if it is our child, else report the status its EXIT stop gave.
 fn gone(pid: pid_t, options: c_int, rusage: *mut c_void) -> Result<Option<c_int>> {
     let mut status = 0;
@@ -384,17 +416,21 @@ pub unsafe fn wait4(
         // signal can kill them where they stand.
         let mut running: Vec<pid_t> = Vec::new();
         let mut parked: Vec<pid_t> = Vec::new();
+        let mut job_stop = false;
         session::for_each(|tracee, s| {
             if !selects(pid, tracee) {
             } else if s.state == State::Running || s.killed || s.running_in_stop {
                 running.push(tracee);
+                job_stop |= s.job_stop;
             } else {
                 parked.push(tracee);
             }
         });
+        // A tracee that may be job-control stopped is seen only by the OS wait below.
         let block = options & WNOHANG == 0
             && running.len() == 1
             && parked.is_empty()
+            && !job_stop
             && pid != 0
             && pid >= -1;
         let mut changed = false;
@@ -428,6 +464,9 @@ pub unsafe fn wait4(
                 {
                     request::attach_traceme(p)?;
                     continue;
+                }
+                if stopped && let Some(stop) = group_stop(p, status) {
+                    return report(p, stop);
                 }
                 if session::contains(p) && !stopped && status != 0xffff {
                     session::remove(p);
