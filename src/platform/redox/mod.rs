@@ -65,6 +65,12 @@ impl Pal for Sys {
             PTRACE_GETSIGINFO => unsafe { r::get_siginfo(pid, data) },
             // SAFETY: see above.
             PTRACE_SETSIGINFO => unsafe { r::set_siginfo(pid, data) },
+            // SAFETY: see above.
+            PTRACE_PEEKSIGINFO => unsafe { r::peek_siginfo(pid, addr) },
+            // SAFETY: see above.
+            PTRACE_GETSIGMASK => unsafe { r::sigmask(pid, false, a, data) },
+            // SAFETY: see above.
+            PTRACE_SETSIGMASK => unsafe { r::sigmask(pid, true, a, data) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: see above.
             PTRACE_GETREGS => unsafe { g::get_regs(pid, data) },

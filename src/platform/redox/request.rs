@@ -49,8 +49,6 @@ pub unsafe fn copy_out(dst: *mut c_void, src: &[u8]) -> Result<()> {
 ///
 /// # Safety
 /// As [`copy_out`].
-// Only the x86_64 register requests use this; aarch64 Redox has no register access (spec §3.1).
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub unsafe fn copy_in(dst: &mut [u8], src: *const c_void) -> Result<()> {
     if dst.is_empty() {
         return Ok(());
@@ -443,6 +441,45 @@ pub unsafe fn get_siginfo(pid: pid_t, data: *mut c_void) -> Result<c_long> {
     }
     // SAFETY: copy_out checks the pointer.
     unsafe { copy_out(data, &info) }.map(|()| 0)
+}
+
+/// PTRACE_PEEKSIGINFO: Redox keeps no signal queue a tracer can read (spec §2.4), so EIO, but
+/// only after Linux's own checks of the arguments (kernel/ptrace.c `ptrace_peek_siginfo`:
+/// EFAULT, EINVAL for unknown flags or a negative count, 0 for a count of 0), so bad input
+/// gets Linux's answer.
+///
+/// # Safety
+/// `addr` is the caller's raw pointer.
+pub unsafe fn peek_siginfo(pid: pid_t, addr: *const c_void) -> Result<c_long> {
+    session::with(pid, |s| s.stopped())??;
+    let mut args = [0u8; size_of::<__ptrace_peeksiginfo_args>()];
+    // SAFETY: copy_in checks the pointer.
+    unsafe { copy_in(&mut args, addr) }?;
+    let flags = u32::from_ne_bytes([args[8], args[9], args[10], args[11]]);
+    let nr = i32::from_ne_bytes([args[12], args[13], args[14], args[15]]);
+    if flags & !(PTRACE_PEEKSIGINFO_SHARED as u32) != 0 || nr < 0 {
+        return Err(EINVAL);
+    }
+    if nr == 0 { Ok(0) } else { Err(EIO) }
+}
+
+/// PTRACE_GETSIGMASK and PTRACE_SETSIGMASK: no signal mask is reachable under `proc:PID/`
+/// (docs/redox-gaps.md), so EIO after Linux's checks (kernel/ptrace.c: EINVAL unless the size
+/// is the kernel's 8-byte sigset, EFAULT for the mask of SETSIGMASK).
+///
+/// # Safety
+/// `data` is the caller's raw pointer.
+pub unsafe fn sigmask(pid: pid_t, set: bool, size: usize, data: *const c_void) -> Result<c_long> {
+    session::with(pid, |s| s.stopped())??;
+    if size != 8 {
+        return Err(EINVAL);
+    }
+    if set {
+        let mut mask = [0u8; 8];
+        // SAFETY: copy_in checks the pointer.
+        unsafe { copy_in(&mut mask, data) }?;
+    }
+    Err(EIO)
 }
 
 /// PTRACE_SETSIGINFO: Redox keeps no siginfo (spec §2.4). The tracer's siginfo is kept for
