@@ -1,0 +1,181 @@
+//! Opening handles: `open` of `proc:` and `chan:` paths under the v2020 open rules, and `dup`.
+
+use std::collections::VecDeque;
+
+use redox_proc_wire::stat;
+use syscall::flag::{O_CREAT, O_TRUNC};
+
+use super::{Reply, err, val};
+use crate::server::{Emu, Handle, Kind, Session};
+use crate::sys::{self, Res};
+
+impl Emu {
+    /// `open` (proc.rs l.211-300). Paths: `proc:PID/OP` or `/scheme/proc/PID/OP`;
+    /// `chan:NAME` or `/scheme/chan/NAME` (relibc's TRACEME marker).
+    pub(super) fn open(&mut self, id: u64, path: &[u8], flags: u64) -> Res<u32> {
+        let path = std::str::from_utf8(path).map_err(|_| libc::EINVAL)?;
+        if let Some(rest) = path
+            .strip_prefix("proc:")
+            .or_else(|| path.strip_prefix("/scheme/proc/"))
+        {
+            self.open_proc(id, rest, flags)
+        } else if let Some(name) = path
+            .strip_prefix("chan:")
+            .or_else(|| path.strip_prefix("/scheme/chan/"))
+        {
+            self.open_chan(id, name.as_bytes(), flags)
+        } else {
+            Err(libc::ENOENT)
+        }
+    }
+
+    fn insert_handle(&mut self, id: u64, h: Handle) -> Res<u32> {
+        let pid = self.pid_of(id);
+        let c = self.clients.get_mut(&pid).ok_or(libc::EBADF)?;
+        let n = c.next_handle;
+        c.next_handle += 1;
+        c.handles.insert(n, h);
+        Ok(n)
+    }
+
+    fn open_proc(&mut self, id: u64, rest: &str, flags: u64) -> Res<u32> {
+        let (pid_s, opname) = rest.split_once('/').unwrap_or((rest, ""));
+        let pid: i32 = pid_s.parse().map_err(|_| libc::EINVAL)?;
+        let kind = match opname {
+            "trace" => Kind::Trace,
+            "regs/int" => Kind::RegsInt,
+            "regs/float" => Kind::RegsFloat,
+            "regs/env" => Kind::RegsEnv,
+            "mem" => Kind::Mem,
+            "exe" => Kind::Exe,
+            _ => return Err(libc::EINVAL),
+        };
+        // Missing or exited (zombie) target: ESRCH (proc.rs l.229, l.243-245).
+        if pid <= 0 || !sys::alive(pid) {
+            return Err(libc::ESRCH);
+        }
+        let caller = self.conns.get(&id).map_or(0, |c| c.pid);
+        if kind != Kind::Exe {
+            // Unless uid or gid is 0: same owner AND strict ancestor (proc.rs l.247-268).
+            let (uid, gid) = sys::creds(caller).ok_or(libc::ESRCH)?;
+            if uid != 0 && gid != 0 {
+                let (tuid, tgid) = sys::creds(pid).ok_or(libc::ESRCH)?;
+                if uid != tuid && gid != tgid {
+                    return Err(libc::EPERM);
+                }
+                if !sys::is_ancestor(caller, pid) {
+                    return Err(libc::EPERM);
+                }
+            }
+        }
+        // One session per tracee (ptrace.rs try_new_session l.141-160, proc.rs l.273-278).
+        if kind == Kind::Trace && self.sessions.contains_key(&pid) {
+            return Err(libc::EBUSY);
+        }
+        let mut data = Vec::new();
+        if kind == Kind::Exe {
+            data = std::fs::read_link(format!("/proc/{pid}/exe"))
+                .map(|p| p.into_os_string().into_encoded_bytes())
+                .unwrap_or_default();
+        } else {
+            self.attach(pid)?;
+            // An auto-attached child opened before its parent's clone event was seen: the
+            // open decides (it is traced, not frozen unless O_TRUNC).
+            let claimed = match self.tracees.get_mut(&pid) {
+                Some(t) if t.new_child => {
+                    t.new_child = false;
+                    true
+                }
+                _ => false,
+            };
+            if claimed && !(kind == Kind::Trace && flags & O_TRUNC as u64 != 0) {
+                self.resume(pid, 0);
+            }
+        }
+        let h = self.insert_handle(
+            id,
+            Handle {
+                pid,
+                kind,
+                flags,
+                pos: 0,
+                mem: None,
+                clones: Vec::new(),
+                data,
+            },
+        )?;
+        if kind == Kind::Trace {
+            self.count(id, stat::TRACE_OPEN);
+            self.sessions.insert(
+                pid,
+                Session {
+                    owner: self.pid_of(id),
+                    handle: h,
+                    armed: None,
+                    reached: false,
+                    queue: VecDeque::new(),
+                },
+            );
+            // O_TRUNC: stop the tracee now, no event queued (proc.rs l.280-283).
+            if flags & O_TRUNC as u64 != 0 {
+                if let Some(t) = self.tracees.get_mut(&pid) {
+                    t.frozen = true;
+                }
+                let _ = self.ensure_stopped(pid);
+            }
+        }
+        Ok(h)
+    }
+
+    fn open_chan(&mut self, id: u64, name: &[u8], flags: u64) -> Res<u32> {
+        let caller = self.conns.get(&id).map_or(0, |c| c.pid);
+        let live = self.chans.get(name).is_some_and(|&(owner, start)| {
+            matches!(sys::proc_stat(owner), Some((s, _, st)) if st == start && s != b'Z' && s != b'X')
+        });
+        if flags & O_CREAT as u64 != 0 {
+            // A listener is registered under the exact name (redox-os/base ipcd/src/chan.rs).
+            if live {
+                return Err(libc::EEXIST);
+            }
+            let start = sys::proc_stat(caller).map_or(0, |s| s.2);
+            self.chans.insert(name.to_vec(), (caller, start));
+        } else if !live {
+            return Err(libc::ENOENT);
+        }
+        let data = if flags & O_CREAT as u64 != 0 {
+            name.to_vec()
+        } else {
+            Vec::new()
+        };
+        self.insert_handle(
+            id,
+            Handle {
+                pid: caller,
+                kind: Kind::Chan,
+                flags,
+                pos: 0,
+                mem: None,
+                clones: Vec::new(),
+                data,
+            },
+        )
+    }
+
+    /// `dup(handle, NAME)` opens `PID/NAME` with the original flags (proc.rs l.304-322).
+    pub(super) fn dup(&mut self, id: u64, h: u32, name: &[u8]) -> Reply {
+        let (pid, flags, kind) = match self.handle(id, h) {
+            Ok(hd) => (hd.pid, hd.flags, hd.kind),
+            Err(e) => return err(e),
+        };
+        if kind == Kind::Chan {
+            return err(libc::EBADF);
+        }
+        let Ok(name) = std::str::from_utf8(name) else {
+            return err(libc::EINVAL);
+        };
+        match self.open_proc(id, &format!("{pid}/{name}"), flags) {
+            Ok(n) => val(i64::from(n)),
+            Err(e) => err(e),
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Connection bookkeeping: replies, dropping dead connections, answering parked requests,
+//! and the graceful shutdown.
+
+use std::os::fd::AsRawFd;
+
+use redox_proc_wire::Response;
+
+use super::{Emu, Parked};
+use crate::sys::Res;
+
+impl Emu {
+    pub(crate) fn respond(&mut self, id: u64, seq: u32, res: Res<i64>, aux: u64, data: &[u8]) {
+        let Some(c) = self.conns.get_mut(&id) else {
+            return;
+        };
+        let result = match res {
+            Ok(v) => v,
+            Err(e) => -i64::from(e),
+        };
+        let mut msg = Response { result, aux, seq }.encode().to_vec();
+        msg.extend_from_slice(data);
+        // One request is outstanding per connection, so the reply always fits in the socket
+        // buffer; a client that does not read is dropped rather than blocking the loop.
+        // SAFETY: msg is readable for msg.len() bytes.
+        let r = unsafe {
+            libc::send(
+                c.fd.as_raw_fd(),
+                msg.as_ptr().cast(),
+                msg.len(),
+                libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT,
+            )
+        };
+        if r < 0 {
+            c.dead = true;
+        }
+    }
+
+    pub(super) fn drop_dead(&mut self) {
+        let dead: Vec<u64> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.dead)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in dead {
+            let Some(c) = self.conns.remove(&id) else {
+                continue;
+            };
+            let last = match self.clients.get_mut(&c.pid) {
+                Some(cl) => {
+                    cl.conns = cl.conns.saturating_sub(1);
+                    cl.conns == 0
+                }
+                None => false,
+            };
+            if last {
+                // The client process went away (or exec'd, closing its CLOEXEC sockets): its
+                // handles are closed, like a Redox process's fds.
+                let hids: Vec<u32> = self
+                    .clients
+                    .get(&c.pid)
+                    .map(|cl| cl.handles.keys().copied().collect())
+                    .unwrap_or_default();
+                for h in hids {
+                    let _ = self.close_handle(c.pid, h, false);
+                }
+                self.clients.remove(&c.pid);
+            }
+        }
+    }
+
+    /// Answer parked requests that can be answered now.
+    pub(crate) fn service_parked(&mut self) {
+        let ids: Vec<u64> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.parked.is_some())
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            let parked = self.conns.get_mut(&id).and_then(|c| c.parked.take());
+            match parked {
+                Some(Parked::Read { handle, len, seq }) => match self.trace_read(id, handle, len) {
+                    Some(res) => {
+                        let (res, data) = match res {
+                            Ok(d) => (Ok(d.len() as i64), d),
+                            Err(e) => (Err(e), Vec::new()),
+                        };
+                        self.respond(id, seq, res, 0, &data);
+                    }
+                    None => {
+                        if let Some(c) = self.conns.get_mut(&id) {
+                            c.parked = Some(Parked::Read { handle, len, seq });
+                        }
+                    }
+                },
+                Some(Parked::Wait { pid, seq }) => match self.exits.get(&pid) {
+                    Some(&st) => self.respond(id, seq, Ok(i64::from(pid)), st as u64, &[]),
+                    None => {
+                        if let Some(c) = self.conns.get_mut(&id) {
+                            c.parked = Some(Parked::Wait { pid, seq });
+                        }
+                    }
+                },
+                None => {}
+            }
+        }
+    }
+
+    pub(super) fn shutdown(&mut self) {
+        self.reap_all();
+        // O_EXCL sessions: the tracee cannot outlive its tracer (proc.rs @59177587 l.658).
+        let excl: Vec<i32> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| {
+                self.clients
+                    .get(&s.owner)
+                    .and_then(|c| c.handles.get(&s.handle))
+                    .is_some_and(|h| h.flags & syscall::flag::O_EXCL as u64 != 0)
+            })
+            .map(|(pid, _)| *pid)
+            .collect();
+        for pid in excl {
+            // SAFETY: plain kill(2).
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            self.sessions.remove(&pid);
+            if let Some(t) = self.tracees.get_mut(&pid) {
+                t.frozen = false;
+                t.hold = false;
+            }
+            self.resume(pid, 0);
+        }
+        self.sessions.clear();
+        self.detach_all();
+        self.conns.clear();
+        self.clients.clear();
+    }
+}
