@@ -76,7 +76,7 @@ pub struct Session {
     /// Where `mem`'s cursor is, so a sequential PEEK/POKE needs no seek (it survives resumes:
     /// the cursor belongs to the handle, spec §4).
     pub mem_cursor: Option<usize>,
-    /// A signal we sent ourselves (injection, SIGCONT): its signal stop is not reported.
+    /// A signal we injected (sent before the resuming write): its signal stop is not reported.
     pub expect_signal: Option<c_int>,
     /// The exec stop `watch_exec` is reaching with a forced single step.
     pub pending_event: Option<Stop>,

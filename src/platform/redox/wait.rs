@@ -202,7 +202,7 @@ pub fn handle_event(pid: pid_t, e: [u64; 7]) -> Result<()> {
             return request::write_flags(pid, flags);
         }
         Some(Stop::Signal(sig)) if expect == Some(sig) => {
-            // Our own SIGCONT or injected signal: deliver it without a report.
+            // A signal we injected: deliver it without a report.
             session::with(pid, |s| s.expect_signal = None)?;
             return request::rearm(pid);
         }
