@@ -185,12 +185,13 @@ impl Session {
         }
     }
 
-    /// Whether the tracee sits at a stop (not running, nor reported at an event while it runs),
-    /// so what is read of it stays true until the next write.
+    /// Whether what is read of the tracee stays true until the next write: registers are read
+    /// only at a stop (requests need one, `waitpid` reads them at the stop it handles), except
+    /// at a clone or exec event, which is reported while the tracee runs on.
     // Only the x86_64 register requests cache what they read (spec §3.1).
     #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     pub fn parked(&self) -> bool {
-        matches!(self.state, State::Stopped { .. }) && !self.running_in_stop
+        !self.running_in_stop
     }
 
     /// Breakpoint flags the library arms for itself, whatever the tracer asked: syscall entries
