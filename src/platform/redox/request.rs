@@ -332,10 +332,15 @@ pub fn resume(pid: pid_t, request: c_int, sig: usize) -> Result<c_long> {
         // be delivered; like most Linux stops, we drop it.
         _ => {}
     }
-    // The signal the tracee takes now; a stop signal may put it in a job-control stop.
-    let delivered = match stop {
-        Stop::Signal(stopsig) if sig == stopsig => sig,
-        _ => inject.unwrap_or(0),
+    // Whether the signal the tracee takes now stops it (job control): SIGSTOP always; another
+    // stop signal if it has no handler, which its signal stop tells (`b` = 0, spec §2.4). An
+    // injected signal is known only at its own signal stop (`wait::handle_event`).
+    let job_stop = match stop {
+        Stop::Signal(stopsig) if sig == stopsig => {
+            status::is_stop_signal(sig)
+                && (sig == SIGSTOP || session::with(pid, |s| s.last_event[2] == 0)?)
+        }
+        _ => inject == Some(SIGSTOP),
     };
     session::with(pid, |s| {
         s.sysemu = sysemu;
@@ -345,7 +350,7 @@ pub fn resume(pid: pid_t, request: c_int, sig: usize) -> Result<c_long> {
             s.syscall_nr = None;
         }
         s.expect_signal = inject;
-        s.job_stop = status::is_stop_signal(delivered);
+        s.job_stop = job_stop;
         s.quiet_sigcont |= end_group_stop;
     })?;
     if let Some(sig) = inject {

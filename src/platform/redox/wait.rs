@@ -202,8 +202,13 @@ pub fn handle_event(pid: pid_t, e: [u64; 7]) -> Result<()> {
             return request::write_flags(pid, flags);
         }
         Some(Stop::Signal(sig)) if expect == Some(sig) => {
-            // A signal we injected: deliver it without a report.
-            session::with(pid, |s| s.expect_signal = None)?;
+            // A signal we injected: deliver it without a report. A stop signal without a
+            // handler (`b` = 0, spec §2.4) puts the tracee in a job-control stop.
+            let job_stop = status::is_stop_signal(sig) && e[2] == 0;
+            session::with(pid, |s| {
+                s.expect_signal = None;
+                s.job_stop = job_stop;
+            })?;
             return request::rearm(pid);
         }
         Some(Stop::SyscallEntry) if session::with(pid, |s| s.await_exec)? => {
