@@ -7,6 +7,8 @@
  *  - restarting with signal 0 suppresses it (the handler never runs), restarting with the
  *    same signal delivers it, restarting with SIGUSR2 injects SIGUSR2 instead;
  *  - GETSIGINFO describes the pending signal (raise() is a tgkill: SI_TKILL, kill(): SI_USER);
+ *  - injecting SIGTSTP runs its handler if there is one; otherwise the tracee enters a
+ *    group-stop (0x147f, GETSIGINFO -> EINVAL for a non-seized tracee) that PTRACE_CONT ends;
  *  - SETSIGINFO replaces the siginfo the SA_SIGINFO handler receives;
  *  - PEEKSIGINFO reads the private and the shared queues of a stopped tracee without
  *    dequeuing (count returned; EINVAL for bad flags or nr < 0);
@@ -136,6 +138,53 @@ static void deliver(const char *label, void (*fn)(void), int restart_sig)
     CHECK(ptrace(PTRACE_CONT, pid, NULL, (void *)sig) == 0);
     wait_for(pid, &status, 0);
     print_status("end (bit0 = USR1 handler ran, bit1 = USR2 handler ran)", status);
+}
+
+static volatile sig_atomic_t got_tstp;
+
+static void on_tstp(int sig)
+{
+    (void)sig;
+    got_tstp = 1;
+}
+
+static void child_tstp_handled(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_tstp;
+    CHECK(sigaction(SIGTSTP, &sa, NULL) == 0);
+    raise(SIGUSR1);
+    _exit(got_tstp ? 4 : 0);
+}
+
+static void child_tstp_default(void)
+{
+    raise(SIGUSR1);
+    _exit(9);
+}
+
+/* SIGTSTP injected at a signal-delivery-stop: with a handler, the handler runs; without one,
+ * the tracee enters a group-stop, which the tracer is told of and a restart ends. */
+static void test_stop_signal(const char *label, void (*fn)(void))
+{
+    int status;
+    pid_t pid = fork_traced(fn);
+    CHECK(ptrace(PTRACE_CONT, pid, NULL, NULL) == 0);
+    wait_for(pid, &status, 0);
+    printf("[%s]\n", label);
+    print_status("stop", status);
+    long sig = SIGTSTP;
+    CHECK(ptrace(PTRACE_CONT, pid, NULL, (void *)sig) == 0);
+    wait_for(pid, &status, 0);
+    print_status("after the restart with SIGTSTP", status);
+    if (WIFSTOPPED(status)) {
+        siginfo_t si;
+        EXPECT_ERR("GETSIGINFO in the group-stop", ptrace(PTRACE_GETSIGINFO, pid, NULL, &si));
+        CHECK(ptrace(PTRACE_CONT, pid, NULL, NULL) == 0);
+        wait_for(pid, &status, 0);
+        print_status("restarted from the group-stop", status);
+    }
 }
 
 static void test_setsiginfo(void)
@@ -268,6 +317,8 @@ int main(void)
     deliver("raise SIGUSR1, restart with SIGUSR1 (deliver)", child_raise_usr1, SIGUSR1);
     deliver("raise SIGUSR1, restart with SIGUSR2 (inject)", child_raise_usr1, SIGUSR2);
     deliver("kill SIGUSR1, restart with SIGUSR1", child_kill_usr1, SIGUSR1);
+    test_stop_signal("inject SIGTSTP, handled (exit 4 = handler ran)", child_tstp_handled);
+    test_stop_signal("inject SIGTSTP, default action", child_tstp_default);
     test_setsiginfo();
     test_pending();
     return 0;
