@@ -10,8 +10,9 @@
  *  - the task it names is the one auto-attached (its first stop is 0x137f), and no other task
  *    is: waitpid(-1, __WALL) never reports another pid;
  *  - the tracee itself sees its children end normally (exit codes 6 and 5).
- * The tracer waits with waitpid(-1, __WALL) and restarts every stop it sees, so the output
- * does not depend on the order in which the new task's and the tracee's stops arrive. */
+ * The tracer waits with waitpid(-1, __WALL), restarts every stop it sees and prints the new
+ * task's first stop at the end, so the output does not depend on the order in which the new
+ * task's and the tracee's stops arrive. */
 #include "helpers.h"
 
 #include <pthread.h>
@@ -51,7 +52,7 @@ static void run(const char *label, long opts)
     CHECK(ptrace(PTRACE_CONT, pid, NULL, NULL) == 0);
 
     pid_t attached = 0, named = 0;
-    int others = 0;
+    int others = 0, first_stop = 0;
     for (;;) {
         int status;
         pid_t p = wait_for(-1, &status, __WALL);
@@ -69,8 +70,9 @@ static void run(const char *label, long opts)
             CHECK(ptrace(PTRACE_CONT, pid, NULL, NULL) == 0);
         } else if (attached == 0 || p == attached) {
             if (attached == 0) {
+                /* Printed at the end: it may come before or after the tracee's event. */
                 attached = p;
-                print_status("new task's first stop", status);
+                first_stop = status;
             }
             if (WIFSTOPPED(status))
                 CHECK(ptrace(PTRACE_CONT, p, NULL, NULL) == 0);
@@ -84,6 +86,8 @@ static void run(const char *label, long opts)
     int status;
     while (waitpid(-1, &status, __WALL | WNOHANG) > 0)
         ;
+    if (attached != 0)
+        print_status("new task's first stop", first_stop);
     printf("the event named the attached task: %s\n",
            attached != 0 && named == attached ? "yes" : "no");
     printf("stops of other tasks: %d\n", others);
