@@ -25,7 +25,7 @@ fn read_int(pid: pid_t) -> Result<regs::RedoxInt> {
     scheme::read_exact(fd, &mut buf)?;
     let int = scheme::words(&buf);
     session::with(pid, |s| {
-        if s.parked() {
+        if s.regs_cacheable() {
             s.int_cache = Some(int);
         }
     })?;
@@ -52,7 +52,7 @@ fn read_env(pid: pid_t) -> Result<[u64; 2]> {
     scheme::read_exact(fd, &mut buf)?;
     let env = scheme::words(&buf);
     session::with(pid, |s| {
-        if s.parked() {
+        if s.regs_cacheable() {
             s.env_cache = Some(env);
         }
     })?;

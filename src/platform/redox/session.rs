@@ -190,7 +190,7 @@ impl Session {
     /// at a clone or exec event, which is reported while the tracee runs on.
     // Only the x86_64 register requests cache what they read (spec §3.1).
     #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-    pub fn parked(&self) -> bool {
+    pub fn regs_cacheable(&self) -> bool {
         !self.running_in_stop
     }
 
