@@ -24,6 +24,8 @@ pub mod nr {
     pub const CLOSE: usize = 3;
     /// `sched_yield`.
     pub const SCHED_YIELD: usize = 24;
+    /// `nanosleep`.
+    pub const NANOSLEEP: usize = 35;
     /// `getpid`.
     pub const GETPID: usize = 39;
     /// `socket`.
@@ -50,6 +52,8 @@ pub mod nr {
     pub const CLOSE: usize = 57;
     /// `sched_yield`.
     pub const SCHED_YIELD: usize = 124;
+    /// `nanosleep`.
+    pub const NANOSLEEP: usize = 101;
     /// `getpid`.
     pub const GETPID: usize = 172;
     /// `socket`.

@@ -28,6 +28,8 @@ const VALID: c_int = WNOHANG | WUNTRACED | WCONTINUED | WNOWAIT | __WNOTHREAD | 
 const EVENT_SIZE: usize = core::mem::size_of::<PtraceEvent>();
 /// Events read at once: v2020 returns everything queued in one read (spec §2.3).
 const BATCH: usize = 8;
+/// Polling rounds of one `waitpid` that only yield the CPU before it sleeps between rounds.
+const YIELD_ROUNDS: u32 = 200;
 
 /// Whether `waitpid`'s `pid` argument selects the tracee `tracee` (pgid matching is left to the
 /// operating system: a tracee in another group is still reported for -1 and its own pid).
@@ -413,6 +415,7 @@ pub unsafe fn wait4(
         }
         Ok(p)
     };
+    let mut idle_rounds = 0;
     loop {
         if let Some((p, status)) = take_unreported(pid, options & WNOWAIT == 0) {
             return report(p, status);
@@ -488,7 +491,15 @@ pub unsafe fn wait4(
             return Ok(0);
         }
         if !block {
-            os::pause();
+            // Polling: yield at first, as stops usually follow within a few rounds; a tracer
+            // whose tracees stay quiet (or sit in a group-stop it cannot see) then sleeps
+            // between rounds instead of spinning a CPU.
+            if idle_rounds < YIELD_ROUNDS {
+                idle_rounds += 1;
+                os::pause();
+            } else {
+                os::nap();
+            }
         }
     }
 }

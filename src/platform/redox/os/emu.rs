@@ -305,3 +305,10 @@ pub fn pause() {
     // SAFETY: no arguments.
     let _ = unsafe { syscall4(nr::SCHED_YIELD, 0, 0, 0, 0) };
 }
+
+/// Sleeps a millisecond (Linux `nanosleep`); a signal may end it early.
+pub fn nap() {
+    let ts: [i64; 2] = [0, 1_000_000];
+    // SAFETY: `ts` is a live timespec for the duration of the call; no remainder is asked for.
+    let _ = unsafe { syscall4(nr::NANOSLEEP, ts.as_ptr() as usize, 0, 0, 0) };
+}

@@ -134,3 +134,13 @@ pub fn check_user(addr: usize, len: usize, _write: bool) -> Result<()> {
 pub fn pause() {
     let _ = syscall::sched_yield();
 }
+
+/// Sleeps a millisecond; a signal may end it early.
+pub fn nap() {
+    let req = syscall::TimeSpec {
+        tv_sec: 0,
+        tv_nsec: 1_000_000,
+    };
+    let mut rem = syscall::TimeSpec::default();
+    let _ = syscall::nanosleep(&req, &mut rem);
+}
