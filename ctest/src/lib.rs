@@ -247,7 +247,9 @@ pub fn redox_skipped(stem: &str) -> bool {
 /// order) and the `+` lines the Redox backend prints instead. A line `!exit N`, after its own
 /// `# reason` lines, says the program ends with exit code N (a `CHECK` on a request Redox
 /// cannot express). A hunk without a reason or without `-` lines, or whose lines are not
-/// found, fails the test. Returns the expected output and exit code.
+/// found, fails the test. Returns the expected output and exit code. `tests/c/redox-expected.awk`
+/// applies the same rules for `make check REDOX=1` on a Redox machine; `tests/redox_expected.rs`
+/// checks that both agree.
 pub fn apply_redox_diff(stem: &str, expected: &str) -> (String, i32) {
     let path = root().join(format!("tests/c/expected/redox/{stem}.diff"));
     let Ok(diff) = fs::read_to_string(&path) else {
