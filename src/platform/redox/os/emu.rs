@@ -21,7 +21,7 @@ use spin::Mutex;
 
 use super::Fd;
 use crate::errno::{EFAULT, EINTR, EIO, ENOSYS, Errno, Result};
-use crate::platform::linux::syscall::{SYS_WAIT4, nr, syscall4, syscall6};
+use crate::platform::linux::syscall::{nr, syscall4, syscall6};
 use crate::platform::types::pid_t;
 
 /// The exec syscalls as the emulated tracee makes them (it runs Linux programs).
@@ -277,17 +277,9 @@ pub unsafe fn waitpid(
     options: c_int,
     rusage: *mut c_void,
 ) -> Result<pid_t> {
-    // SAFETY: the kernel validates both pointers.
-    let ret = unsafe {
-        syscall4(
-            SYS_WAIT4,
-            pid as usize,
-            stat_loc as usize,
-            options as usize,
-            rusage as usize,
-        )
-    }?;
-    Ok(ret as pid_t)
+    use crate::platform::Pal;
+    // SAFETY: the caller's contract is the one the Linux backend's wait4 requires.
+    unsafe { crate::platform::linux::Sys::wait4(pid, stat_loc, options, rusage) }
 }
 
 /// Checks that the caller's `len` bytes at `addr` can be accessed, as the Linux kernel would
