@@ -53,6 +53,8 @@ impl Emu {
             t.listening = false;
             self.exits.insert(pid, status);
         }
+        // The tracer's `event:` queues learn of the death (ptrace.rs `close_tracee`).
+        self.close_tracee(pid);
         self.release_vfork_parents(pid);
     }
 
@@ -143,7 +145,7 @@ impl Emu {
             return false;
         }
         s.reached = true;
-        s.queue.push_back(ev);
+        self.add_event(pid, ev);
         if let Some(t) = self.tracees.get_mut(&pid) {
             t.hold = true;
             t.last_event = Some(ev);
@@ -160,7 +162,7 @@ impl Emu {
         if s.armed.is_none_or(|a| a & cause != cause) {
             return false;
         }
-        s.queue.push_back(ev);
+        self.add_event(pid, ev);
         true
     }
 

@@ -1,9 +1,12 @@
 //! The Redox side: the v2020 `proc:` scheme operations, plus `chan:` markers and the process
 //! calls. Citations are to redox-os/kernel @59177587 unless said otherwise.
 //!
+//! The `event:` scheme (queues, `fevent` of `trace` handles) is in [`event`].
+//!
 //! This module holds the request dispatcher, the handle lookups and `kill`; the file
 //! operations are in its submodules.
 
+mod event;
 mod handle;
 mod io;
 mod mem;
@@ -173,8 +176,8 @@ impl Emu {
         if held && sig != 0 && sig != libc::SIGKILL {
             let blocked = sys::sigmask(pid, "SigBlk:") & (1u64 << ((sig - 1) & 63)) != 0;
             let last = self.tracees.get(&pid).and_then(|t| t.last_event);
-            if !blocked && let (Some(ev), Some(s)) = (last, self.sessions.get_mut(&pid)) {
-                s.queue.push_back(ev);
+            if !blocked && let Some(ev) = last {
+                self.add_event(pid, ev);
             }
         }
         // SAFETY: plain kill(2).
