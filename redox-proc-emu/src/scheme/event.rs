@@ -65,9 +65,7 @@ impl Emu {
         for (eid, flags, data) in q.events.drain(..n) {
             out.extend_from_slice(&wire::encode_event(eid, flags, data));
         }
-        if !q.open && !self.read_parked_on(client, h) {
-            self.drop_queue(client, h);
-        }
+        self.parked_read_done(client, h);
         Some(Ok(out))
     }
 
@@ -191,6 +189,15 @@ impl Emu {
                 q.open = false;
             }
         } else {
+            self.drop_queue(client, h);
+        }
+    }
+
+    /// A parked read of queue `h` was answered, or its connection went away: a queue closed
+    /// under it (see `close_queue`) goes once nobody waits on it any more.
+    pub(crate) fn parked_read_done(&mut self, client: i32, h: u32) {
+        let closed = self.queues.get(&(client, h)).is_some_and(|q| !q.open);
+        if closed && !self.read_parked_on(client, h) {
             self.drop_queue(client, h);
         }
     }

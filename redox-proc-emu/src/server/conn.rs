@@ -46,6 +46,9 @@ impl Emu {
             let Some(c) = self.conns.remove(&id) else {
                 continue;
             };
+            if let Some(Parked::Events { handle, .. }) = c.parked {
+                self.parked_read_done(c.pid, handle);
+            }
             let last = match self.clients.get_mut(&c.pid) {
                 Some(cl) => {
                     cl.conns = cl.conns.saturating_sub(1);
