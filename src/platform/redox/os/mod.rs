@@ -3,7 +3,8 @@
 //! backend is host-independent.
 //!
 //! Two implementations with the same free functions: [`redox`](self) on a real Redox, and the
-//! client of `redox-proc-emu` on Linux (feature `redox-emulator`).
+//! client of `redox-proc-emu` on Linux (feature `redox-emulator`). Both also give the
+//! thread, futex and signal-mask primitives the event thread and the lock need.
 
 #[cfg(target_os = "redox")]
 mod redox;
@@ -14,6 +15,8 @@ pub use redox::*;
 mod emu;
 #[cfg(all(target_os = "linux", feature = "redox-emulator"))]
 pub use emu::*;
+
+pub mod lock;
 
 /// A scheme file handle.
 pub type Fd = usize;
