@@ -1,5 +1,5 @@
 //! Protocol tests: speak the Redox v2020 `proc:` protocol to the emulator, on real child
-//! processes. Each test names the section of `/work/shared/spec/redox-proc-scheme.md` (§) it
+//! processes. Each test names the section of `docs/redox-protocol.md` (§) it
 //! checks. Every test body runs in its own process under its own emulator (see `common`).
 
 // Test code: clippy.toml relaxes the panic family only inside #[test] functions; the helpers
@@ -114,7 +114,7 @@ static POKE: AtomicU64 = AtomicU64::new(0x1122_3344_5566_7788);
 mod bodies {
     use super::*;
 
-    /// One iteration of the core loop (feasibility Q1, in the Redox protocol):
+    /// One iteration of the core loop (in the Redox protocol):
     /// §1.3 O_TRUNC freeze, §3 regs, §4 mem, §2.2/§2.4 PRE/POST, SINGLESTEP, BREAKPOINT
     /// (rip left on the int3), EXIT payload, §2.3 ESRCH after exit, §5.1 waitpid.
     fn core_once(c: &mut Client) {

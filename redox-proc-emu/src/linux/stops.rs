@@ -63,7 +63,7 @@ impl Emu {
         let ev = (status >> 16) & 0xff;
         let stepping = self.tracees.get(&pid).is_some_and(|t| t.stepping);
         if sig == libc::SIGTRAP | 0x80 {
-            // Entry/exit from PTRACE_GET_SYSCALL_INFO, never from a toggle (feasibility Q3).
+            // Entry/exit from PTRACE_GET_SYSCALL_INFO, never from a toggle.
             match sys::syscall_op(pid) {
                 Ok(1) => StopKind::SysEntry,
                 _ => StopKind::SysExit,
@@ -99,7 +99,7 @@ impl Emu {
         let known = self.tracees.get(&pid).is_some_and(|t| t.attached);
         if !known {
             // First stop of a task auto-attached by TRACECLONE/FORK/VFORK. It may arrive
-            // before or after the parent's event stop (feasibility trap 11).
+            // before or after the parent's event stop.
             self.exits.remove(&pid);
             self.tracees.insert(
                 pid,

@@ -155,7 +155,7 @@ impl Emu {
 
     /// `kill(pid, sig)` with the duplicate-event quirk: a signal waking a tracee that sleeps
     /// at a stop makes `breakpoint_callback` loop and queue the same event again
-    /// (sync/wait_condition.rs and ptrace.rs l.278-316 @59177587; spec §2.5).
+    /// (sync/wait_condition.rs and ptrace.rs l.278-316 @59177587; docs/redox-protocol.md §2.5).
     fn kill(&mut self, id: u64, pid: i64, sig: u64) -> Reply {
         if pid <= 0 || pid > i64::from(i32::MAX) || sig > 64 {
             return err(libc::EINVAL);

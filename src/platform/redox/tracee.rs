@@ -14,8 +14,8 @@
 //! | `Dying` | PTRACE_KILL was sent; its stops are ignored | death |
 //! | `Gone` | `trace` answered ESRCH | `waitpid` reaps it |
 //!
-//! Linux rules come from ptrace(2) and linux-ptrace-parity in `docs/`; Redox rules from the
-//! v2020 kernel through docs/redox-protocol.md.
+//! Linux rules come from ptrace(2) and the kernel sources cited; Redox rules from the v2020
+//! kernel through docs/redox-protocol.md.
 #![forbid(unsafe_code)]
 
 use core::ffi::{c_int, c_ulong};

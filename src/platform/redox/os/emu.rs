@@ -2,7 +2,7 @@
 //! `redox-proc-emu` (the wire format is the `redox-proc-wire` crate, documented in
 //! `redox-proc-emu/PROTOCOL.md`); process control is Linux's own, since the emulator is the
 //! Linux tracer and Linux `wait4` then hides ptrace stops exactly as Redox's `waitpid` does
-//! (emulator-feasibility.md Q2).
+//! (kernel/exit.c `wait_consider_task`: a ptraced child is reported to its tracer).
 //!
 //! A program started without the emulator (no `REDOX_PROC_EMU` in its environment, or nobody
 //! listening) sees a Redox without the `trace` handle: every scheme operation fails with
@@ -12,9 +12,9 @@
 //! request takes an idle connection from a small pool (opening one when none is idle) and
 //! gives it back after its answer; handles belong to the process, not to a connection. A
 //! forked child inherits its parent's sockets but is a different client: the pool is dropped
-//! when the pid changes (emulator-feasibility.md trap 13).
+//! when the pid changes.
 
-use core::ffi::{CStr, c_char, c_int, c_void};
+use core::ffi::{CStr, c_char, c_int};
 
 use core::sync::atomic::{AtomicI32, AtomicU8, AtomicU32, AtomicUsize, Ordering};
 use redox_proc_wire::{ENV_VAR, REQ_HEADER_LEN, RESP_HEADER_LEN, Request, Response, op};
@@ -264,7 +264,7 @@ pub fn getpid() -> pid_t {
 }
 
 /// Sends `sig` to `pid` through the emulator's `KILL`, which delivers it as a Redox kernel
-/// would (a tracee sleeping at a stop is woken and re-queues its event, spec §2.5), so the
+/// would (a tracee sleeping at a stop is woken and re-queues its event, docs/redox-protocol.md §2.5), so the
 /// emulator sees every signal the library sends.
 pub fn kill(pid: pid_t, sig: c_int) -> Result<()> {
     let req = request(op::KILL, 0, pid as i64 as u64, sig as u64);
@@ -392,75 +392,4 @@ pub fn notify_exit(pid: pid_t, status: c_int) {
     let me = getpid() as usize;
     // SAFETY: `info` is a live 128-byte siginfo for the call.
     let _ = unsafe { syscall4(nr::RT_SIGQUEUEINFO, me, SIGCHLD, info.as_ptr() as usize, 0) };
-}
-
-unsafe extern "C" {
-    fn pthread_create(
-        thread: *mut usize,
-        attr: *const c_void,
-        start: extern "C" fn(*mut c_void) -> *mut c_void,
-        arg: *mut c_void,
-    ) -> c_int;
-    fn pthread_detach(thread: usize) -> c_int;
-    fn pthread_sigmask(how: c_int, set: *const c_void, old: *mut c_void) -> c_int;
-    fn pthread_atfork(
-        prepare: Option<extern "C" fn()>,
-        parent: Option<extern "C" fn()>,
-        child: Option<extern "C" fn()>,
-    ) -> c_int;
-}
-
-/// The entry of a thread started by [`spawn`]: `arg` is the `fn()` it runs.
-extern "C" fn thread_main(arg: *mut c_void) -> *mut c_void {
-    // SAFETY: `spawn` passes exactly a `fn()` converted to a pointer; fn pointers and data
-    // pointers have the same size on every target this builds for.
-    let f: fn() = unsafe { core::mem::transmute::<*mut c_void, fn()>(arg) };
-    f();
-    core::ptr::null_mut()
-}
-
-/// Starts a detached thread running `f` with every signal blocked (through the C library's
-/// `pthread_sigmask`, which leaves the C library's internal signals alone), so that no signal
-/// meant for the program is ever handled on it.
-pub fn spawn(f: fn()) -> Result<()> {
-    let all = [0xffu8; 128];
-    let mut old = [0u8; 128];
-    // SAFETY: both buffers are at least the C library's `sigset_t` (128 bytes in glibc).
-    unsafe {
-        pthread_sigmask(
-            SIG_BLOCK as c_int,
-            all.as_ptr().cast(),
-            old.as_mut_ptr().cast(),
-        )
-    };
-    let mut thread = 0usize;
-    // SAFETY: `thread` is a live `pthread_t` slot; `thread_main` turns `arg` back into `f`.
-    let r = unsafe {
-        pthread_create(
-            &mut thread,
-            core::ptr::null(),
-            thread_main,
-            f as *mut c_void,
-        )
-    };
-    // SAFETY: `old` is the mask read above.
-    unsafe {
-        pthread_sigmask(
-            SIG_SETMASK as c_int,
-            old.as_ptr().cast(),
-            core::ptr::null_mut(),
-        )
-    };
-    if r != 0 {
-        return Err(Errno(r));
-    }
-    // SAFETY: `thread` is the thread just created, not yet joined or detached.
-    unsafe { pthread_detach(thread) };
-    Ok(())
-}
-
-/// Has `child` run in the child process after every `fork` (pthread_atfork(3)).
-pub fn at_fork(child: extern "C" fn()) {
-    // SAFETY: a plain `extern "C" fn()` with no preconditions.
-    let _ = unsafe { pthread_atfork(None, None, Some(child)) };
 }

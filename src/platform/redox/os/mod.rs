@@ -17,6 +17,8 @@ mod emu;
 pub use emu::*;
 
 pub mod lock;
+mod thread;
+pub use thread::{at_fork, spawn};
 
 /// A scheme file handle.
 pub type Fd = usize;
@@ -25,13 +27,13 @@ pub type Fd = usize;
 pub mod flags {
     /// Read and write.
     pub const O_RDWR: usize = 0x0003_0000;
-    /// `trace`: reads do not block (EAGAIN); spec §1.3.
+    /// `trace`: reads do not block (EAGAIN); docs/redox-protocol.md §1.3.
     pub const O_NONBLOCK: usize = 0x0004_0000;
     /// Create (the `chan:` TRACEME marker).
     pub const O_CREAT: usize = 0x0200_0000;
-    /// `trace`: freeze the tracee at open (PTRACE_ATTACH); spec §1.3.
+    /// `trace`: freeze the tracee at open (PTRACE_ATTACH); docs/redox-protocol.md §1.3.
     pub const O_TRUNC: usize = 0x0400_0000;
-    /// `trace`: SIGKILL the tracee when the handle closes (PTRACE_O_EXITKILL); spec §1.3.
+    /// `trace`: SIGKILL the tracee when the handle closes (PTRACE_O_EXITKILL); docs/redox-protocol.md §1.3.
     /// With `O_CREAT`: fail if the name exists.
     pub const O_EXCL: usize = 0x0800_0000;
     /// Do not leak the handle into exec'd programs (libredox `O_CLOEXEC`).

@@ -2,7 +2,7 @@
 //! `fcntl`); opening, closing and process control go through the Redox stable-ABI symbols that
 //! relibc exports (`redox_open_v1`, `redox_close_v1`, `redox_get_pid_v1`, `redox_kill_v1`,
 //! `redox_waitpid_v1`; relibc `src/platform/redox/libredox.rs`), because redox_syscall 0.9 has
-//! no open, close, getpid, kill or waitpid (spec §7) and so that our exported `waitpid` never
+//! no open, close, getpid, kill or waitpid (docs/redox-protocol.md §7) and so that our exported `waitpid` never
 //! calls itself.
 
 use core::ffi::{c_int, c_void};
@@ -91,8 +91,8 @@ pub fn waitpid(pid: pid_t, options: c_int, _rusage: usize) -> Result<(pid_t, c_i
 }
 
 /// Whether this Redox serves the v2020 `proc:` scheme, probed once per process: `exe` exists
-/// there for every process and has no permission check (spec §1.1), while current Redox's
-/// procmgr answers ENOENT for any such path (spec §0). The probe has no side effect, unlike
+/// there for every process and has no permission check (docs/redox-protocol.md §1.1), while current Redox's
+/// procmgr answers ENOENT for any such path (docs/redox-protocol.md §0). The probe has no side effect, unlike
 /// opening `trace`, which would start a session.
 pub fn available() -> bool {
     static KNOWN: AtomicU8 = AtomicU8::new(0);
@@ -131,19 +131,7 @@ const SIG_BLOCK: c_int = 0;
 const SIG_SETMASK: c_int = 2;
 
 unsafe extern "C" {
-    fn pthread_sigmask(how: c_int, set: *const SigSet, old: *mut SigSet) -> c_int;
-    fn pthread_create(
-        thread: *mut usize,
-        attr: *const c_void,
-        start: extern "C" fn(*mut c_void) -> *mut c_void,
-        arg: *mut c_void,
-    ) -> c_int;
-    fn pthread_detach(thread: usize) -> c_int;
-    fn pthread_atfork(
-        prepare: Option<extern "C" fn()>,
-        parent: Option<extern "C" fn()>,
-        child: Option<extern "C" fn()>,
-    ) -> c_int;
+    fn pthread_sigmask(how: c_int, set: *const c_void, old: *mut c_void) -> c_int;
 }
 
 /// Blocks every signal of the calling thread and returns the mask it had.
@@ -151,14 +139,26 @@ pub fn block_signals() -> SigSet {
     let all: SigSet = !0;
     let mut old: SigSet = 0;
     // SAFETY: both pointers are live `sigset_t`s for the call.
-    unsafe { pthread_sigmask(SIG_BLOCK, &all, &mut old) };
+    unsafe {
+        pthread_sigmask(
+            SIG_BLOCK,
+            (&all as *const SigSet).cast(),
+            (&mut old as *mut SigSet).cast(),
+        )
+    };
     old
 }
 
 /// Gives the calling thread back the mask [`block_signals`] returned.
 pub fn restore_signals(old: &SigSet) {
     // SAFETY: `old` is a live `sigset_t`; no old mask is asked for.
-    unsafe { pthread_sigmask(SIG_SETMASK, old, core::ptr::null_mut()) };
+    unsafe {
+        pthread_sigmask(
+            SIG_SETMASK,
+            (old as *const SigSet).cast(),
+            core::ptr::null_mut(),
+        )
+    };
 }
 
 /// Sleeps while `word` holds `expected` (v2020 `SYS_FUTEX` `FUTEX_WAIT`,
@@ -208,41 +208,4 @@ pub fn notify_stop(_pid: pid_t, _status: c_int) {
 /// for [`notify_stop`].
 pub fn notify_exit(_pid: pid_t, _status: c_int) {
     let _ = kill(getpid(), SIGCHLD);
-}
-
-/// The entry of a thread started by [`spawn`]: `arg` is the `fn()` it runs.
-extern "C" fn thread_main(arg: *mut c_void) -> *mut c_void {
-    // SAFETY: `spawn` passes exactly a `fn()` converted to a pointer; fn pointers and data
-    // pointers have the same size on every target this builds for.
-    let f: fn() = unsafe { core::mem::transmute::<*mut c_void, fn()>(arg) };
-    f();
-    core::ptr::null_mut()
-}
-
-/// Starts a detached thread running `f` with every signal blocked.
-pub fn spawn(f: fn()) -> Result<()> {
-    let old = block_signals();
-    let mut thread = 0usize;
-    // SAFETY: `thread` is a live `pthread_t` slot; `thread_main` turns `arg` back into `f`.
-    let r = unsafe {
-        pthread_create(
-            &mut thread,
-            core::ptr::null(),
-            thread_main,
-            f as *mut c_void,
-        )
-    };
-    restore_signals(&old);
-    if r != 0 {
-        return Err(Errno(r));
-    }
-    // SAFETY: `thread` is the thread just created, not yet joined or detached.
-    unsafe { pthread_detach(thread) };
-    Ok(())
-}
-
-/// Has `child` run in the child process after every `fork` (pthread_atfork(3)).
-pub fn at_fork(child: extern "C" fn()) {
-    // SAFETY: a plain `extern "C" fn()` with no preconditions.
-    let _ = unsafe { pthread_atfork(None, None, Some(child)) };
 }
