@@ -43,7 +43,8 @@ INSTALL     ?= install
 VERSION     := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 SOVERSION   := 0
 
-OUT := $(TARGET_DIR)/$(if $(TARGET),$(TARGET)/)$(PROFILE)
+# cargo puts the `dev` profile's output in `debug/`, every other profile's under its name.
+OUT := $(TARGET_DIR)/$(if $(TARGET),$(TARGET)/)$(if $(filter dev,$(PROFILE)),debug,$(PROFILE))
 CARGO_TARGET := $(if $(TARGET),--target $(TARGET))
 
 .PHONY: all build embed-rlib install uninstall
