@@ -63,12 +63,12 @@ embed-rlib:
 	    --no-default-features --crate-type rlib \
 	    --target-dir $(TARGET_DIR)/embed $(CARGO_TARGET)
 
+# Rust's precompiled core and alloc carry debug information and LLVM bitcode that no C linker
+# uses; objcopy drops them from the installed archive (8 MB -> 1.3 MB on x86_64). Symbols stay.
 install: build
 	$(INSTALL) -d '$(DESTDIR)$(INCLUDEDIR)/ptrace-compat/sys' '$(DESTDIR)$(LIBDIR)' \
 	    '$(DESTDIR)$(PKGCONFIGDIR)'
 	$(INSTALL) -m 644 include/sys/ptrace.h '$(DESTDIR)$(INCLUDEDIR)/ptrace-compat/sys/ptrace.h'
-	# Rust's precompiled core and alloc carry debug information and LLVM bitcode that no C
-	# linker uses; dropping them shrinks the archive about six times. Symbols stay.
 	$(OBJCOPY) --strip-debug --remove-section=.llvmbc --remove-section=.llvmcmd \
 	    $(OUT)/libptrace_compat.a '$(DESTDIR)$(LIBDIR)/libptrace_compat.a'
 	chmod 644 '$(DESTDIR)$(LIBDIR)/libptrace_compat.a'
