@@ -1,9 +1,9 @@
-//! `make install` gives what a C developer expects of a library (README, "Linking a tracer
-//! against it"): our header under `include/ptrace-compat/`, a static archive without debug
-//! information, a shared object with a SONAME and the usual symlinks, and a `ptrace-compat.pc`
-//! with which `pkg-config --cflags --libs` alone builds a working tracer whose `ptrace` and
-//! `waitpid` are ours. Installed into a temporary DESTDIR, found with PKG_CONFIG_PATH and
-//! PKG_CONFIG_SYSROOT_DIR (pkg-config(1)).
+//! `make install` gives what a C developer expects of a library (README, "Installing and
+//! linking a tracer against it"): our header under `include/ptrace-compat/`, a static archive
+//! without debug information, a shared object with a SONAME and the usual symlinks, and a
+//! `ptrace-compat.pc` with which `pkg-config --cflags --libs` alone builds a working tracer
+//! whose `ptrace` and `waitpid` are ours. Installed into a temporary DESTDIR, found with
+//! PKG_CONFIG_PATH and PKG_CONFIG_SYSROOT_DIR (pkg-config(1)).
 // Test code: a failed expectation panics, which is how a Rust test fails.
 #![allow(
     clippy::expect_used,
