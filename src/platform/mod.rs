@@ -50,10 +50,6 @@ pub mod linux;
 pub use linux::Sys;
 
 #[cfg(any(target_os = "redox", feature = "redox-emulator"))]
-// rust-version 1.88 (let chains) lets clippy suggest let chains and `is_multiple_of` here;
-// the backend is being reworked, so the suggestions wait for that work rather than conflict
-// with it. Remove this once `redox/` has taken them.
-#[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
 pub mod redox;
 
 #[cfg(any(target_os = "redox", feature = "redox-emulator"))]

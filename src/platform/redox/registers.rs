@@ -141,7 +141,7 @@ pub fn set_fpregs(pid: pid_t, image: &[u8; regs::LINUX_FPREGS_BYTES]) -> Result<
 /// unused fields do on Linux. Misaligned or out-of-range offsets: EIO.
 pub fn peek_user(pid: pid_t, offset: usize) -> Result<c_long> {
     with_stopped(pid, |s, stop| {
-        if offset % 8 != 0 || offset >= regs::LINUX_USER_BYTES {
+        if !offset.is_multiple_of(8) || offset >= regs::LINUX_USER_BYTES {
             return Err(EIO);
         }
         match regs::linux_regs_index(offset) {
@@ -156,7 +156,7 @@ pub fn peek_user(pid: pid_t, offset: usize) -> Result<c_long> {
 /// PTRACE_POKEUSER: registers only; the debug registers do not exist on Redox (EIO).
 pub fn poke_user(pid: pid_t, offset: usize, word: usize) -> Result<c_long> {
     with_stopped(pid, |s, stop| {
-        if offset % 8 != 0 || offset >= regs::LINUX_USER_BYTES {
+        if !offset.is_multiple_of(8) || offset >= regs::LINUX_USER_BYTES {
             return Err(EIO);
         }
         let i = regs::linux_regs_index(offset).ok_or(EIO)?;
@@ -207,7 +207,7 @@ fn regset_image(s: &mut Session, stop: Stop, note: usize) -> Result<([u8; XSTATE
 pub fn get_regset(pid: pid_t, note: usize, len: usize) -> Result<([u8; XSTATE_BYTES], usize)> {
     with_stopped(pid, |s, stop| {
         let (image, size) = regset_image(s, stop, note)?;
-        if len % 8 != 0 {
+        if !len.is_multiple_of(8) {
             return Err(EINVAL);
         }
         Ok((image, len.min(size)))
