@@ -129,12 +129,25 @@ pub fn drain(t: &mut Table, pid: pid_t) -> Result<()> {
 }
 
 /// The tracee is gone (`trace` answered ESRCH): record it, and tell the tracer as Linux does
-/// for a tracee that is not its child (its own children's ends the OS reports).
+/// (kernel/exit.c `exit_notify`), unless the OS does because it is the tracer's child.
 fn gone(t: &mut Table, pid: pid_t) {
     if let Some(s) = t.get_mut(pid) {
         s.on_gone();
-        if let super::tracee::State::Gone { status } = s.state {
-            os::notify_exit(pid, status.unwrap_or(0));
+        s.notify = !os::reports_exit(pid);
+    }
+}
+
+/// Sends the SIGCHLDs due: `own` to the calling thread (a thread of the program, which may
+/// give the siginfo Linux gives), else to the process (the event thread).
+pub fn deliver(t: &mut Table, own: bool) {
+    let mut notices = [(0, 0, 0); 8];
+    loop {
+        let n = t.take_notices(&mut notices);
+        for &(pid, code, value) in notices.get(..n).unwrap_or_default() {
+            os::sigchld(pid, code, value, own);
+        }
+        if n < notices.len() {
+            return;
         }
     }
 }
@@ -181,9 +194,9 @@ pub fn apply(t: &mut Table, pid: pid_t, e: &PtraceEvent) -> Result<()> {
     }
     if let Some(s) = t.get_mut(pid)
         && !had_report
-        && let Some(status) = s.take_report(false)
+        && s.take_report(false).is_some()
     {
-        os::notify_stop(pid, status);
+        s.notify = true;
     }
     Ok(())
 }
@@ -241,9 +254,8 @@ fn adopt_child(t: &mut Table, child: pid_t, options: c_int, seized: bool) {
     } else {
         super::status::Stop::Attached
     });
-    if add(t, s).is_ok() {
-        os::notify_stop(child, super::status::Stop::Attached.wait_status(0));
-    }
+    s.notify = true;
+    let _ = add(t, s);
 }
 
 /// Carries out a restart request's plan.

@@ -156,6 +156,10 @@ pub struct Session {
     pub job_stop: bool,
     /// We sent SIGCONT to end a job-control stop: its signal stop is not reported.
     pub quiet_sigcont: bool,
+    /// PTRACE_ATTACH sent SIGSTOP: its signal stop is the attach stop.
+    pub attaching: bool,
+    /// The tracer has not been sent SIGCHLD for the current stop (or end) yet.
+    pub notify: bool,
     /// Reported stopped at a VFORK event with PTRACE_O_TRACEVFORKDONE: the child until the
     /// vfork returns, whose syscall-exit stop stands in for Linux's VFORK_DONE stop.
     pub vfork_done: Option<pid_t>,
@@ -307,6 +311,8 @@ impl Session {
             env_cache: None,
             job_stop: false,
             quiet_sigcont: false,
+            attaching: false,
+            notify: false,
             vfork_done: None,
         }
     }
@@ -317,6 +323,33 @@ impl Session {
         match self.state {
             State::Stopped { stop, .. } | State::Pseudo { stop, .. } => Ok(stop),
             _ => Err(ESRCH),
+        }
+    }
+
+    /// The SIGCHLD Linux sends the tracer for where the tracee is, as `si_code` and
+    /// `si_status` (kernel/signal.c `do_notify_parent_cldstop`: CLD_TRAPPED with the stop
+    /// signal, `exit_code & 0x7f`; kernel/signal.c `do_notify_parent`: CLD_EXITED with the exit
+    /// code, CLD_KILLED with the signal), if one is due.
+    pub fn take_notice(&mut self) -> Option<(c_int, c_int)> {
+        const CLD_EXITED: c_int = 1;
+        const CLD_KILLED: c_int = 2;
+        const CLD_TRAPPED: c_int = 4;
+        if !core::mem::take(&mut self.notify) {
+            return None;
+        }
+        match self.state {
+            State::Stopped { stop, .. } | State::Pseudo { stop, .. } => {
+                Some((CLD_TRAPPED, (stop.wait_status(self.options) >> 8) & 0x7f))
+            }
+            State::Gone { status } => {
+                let status = status.unwrap_or(0);
+                Some(if status & 0x7f == 0 {
+                    (CLD_EXITED, (status >> 8) & 0xff)
+                } else {
+                    (CLD_KILLED, status & 0x7f)
+                })
+            }
+            State::Running | State::Dying => None,
         }
     }
 
@@ -504,6 +537,12 @@ impl Session {
                 fx.write = Some(self.resumed(flags));
                 return fx;
             }
+            // The SIGSTOP PTRACE_ATTACH sent: Linux reports its signal-delivery-stop as the
+            // attach stop (ptrace(2) PTRACE_ATTACH).
+            Some(Stop::Signal(SIGSTOP)) if self.attaching => {
+                self.attaching = false;
+                Stop::Attached
+            }
             Some(Stop::Signal(sig)) if self.inject == Some(sig) => {
                 // A signal we injected: deliver it without a report. A stop signal without a
                 // handler (`b` = 0, §2.4) puts the tracee in a job-control stop.
@@ -600,7 +639,12 @@ impl Session {
             self.siginfo = None;
             return Ok(Plan::FromPseudo(armed(self.options, request)));
         }
-        let stop = self.stopped()?;
+        let stop = match self.stopped()? {
+            // The attach stop is SIGSTOP's signal-delivery-stop (a real one after
+            // PTRACE_ATTACH; a clone child's freeze is resumed the same way harmlessly).
+            Stop::Attached => Stop::Signal(SIGSTOP),
+            stop => stop,
+        };
         let mut flags = armed(self.options, request);
         let mut inject = None;
         let mut end_group_stop = false;
@@ -751,6 +795,19 @@ mod tests {
         assert_eq!(fx.write, Some(armed(0, PTRACE_CONT)));
         s.on_gone();
         assert_eq!(s.state, State::Gone { status: Some(9) });
+    }
+
+    #[test]
+    fn attach_stop_is_the_sigstop_signal_stop() {
+        let mut s = Session::new(100, 3, 0, 0, false);
+        s.attaching = true;
+        s.resumed(s.rearm());
+        s.on_event(&event(PtraceFlags::PTRACE_STOP_SIGNAL, 19, 0), None);
+        assert_eq!(s.take_report(true), Some(0x137f));
+        // Restarted without a signal: the SIGSTOP is discarded.
+        let plan = s.restart(PTRACE_CONT, 0).unwrap();
+        assert!(matches!(plan, Plan::Write { flags, inject: None, .. } if flags & IGNORE != 0));
+        assert!(!s.job_stop);
     }
 
     #[test]
