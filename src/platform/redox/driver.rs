@@ -293,6 +293,17 @@ pub fn restart(t: &mut Table, pid: pid_t, plan: Plan) -> Result<()> {
     }
 }
 
+/// Whether `pid` left the TRACEME marker.
+pub fn is_traceme(pid: pid_t) -> bool {
+    match os::open(scheme::traceme_marker(pid).as_str(), O_PATH) {
+        Ok(fd) => {
+            let _ = os::close(fd);
+            true
+        }
+        Err(_) => false,
+    }
+}
+
 /// Attaches to the child that stopped itself after PTRACE_TRACEME: freeze it at open
 /// (`O_TRUNC`, §1.3), lift its job-control stop (a ptrace write does not, §5.1; the freeze
 /// holds it), and let it run to its first real stop.

@@ -64,17 +64,6 @@ pub fn traceme() -> Result<c_long> {
     Ok(0)
 }
 
-/// Whether `pid` left the TRACEME marker.
-pub fn is_traceme(pid: pid_t) -> bool {
-    match os::open(scheme::traceme_marker(pid).as_str(), O_PATH) {
-        Ok(fd) => {
-            let _ = os::close(fd);
-            true
-        }
-        Err(_) => false,
-    }
-}
-
 /// PTRACE_ATTACH: as Linux, by SIGSTOP (ptrace(2) PTRACE_ATTACH): open `trace`, arm the
 /// stops Linux always reports, and send SIGSTOP, whose signal stop is reported as the attach
 /// stop 0x137f. The tracee is then parked at a stop site with EXIT armed, so a SIGKILL from

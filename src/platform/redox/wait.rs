@@ -102,7 +102,7 @@ fn os_report(p: pid_t, status: c_int, options: c_int) -> Result<Option<(pid_t, c
     let stopped = status & 0xff == 0x7f;
     let mut t = table::lock();
     let traced = t.get(p).is_some();
-    if stopped && (status >> 8) & 0xff == SIGSTOP && !traced && super::request::is_traceme(p) {
+    if stopped && (status >> 8) & 0xff == SIGSTOP && !traced && driver::is_traceme(p) {
         driver::attach_traceme(&mut t, p)?;
         super::pump::ensure(&mut t)?;
         return Ok(None);
