@@ -205,7 +205,7 @@ pub fn apply(t: &mut Table, pid: pid_t, e: &PtraceEvent) -> Result<()> {
 /// there, §2.4).
 fn syscall_number(s: &mut Session) -> Result<u64> {
     #[cfg(target_arch = "x86_64")]
-    return files::read_int(s).map(|int| int[super::regs::RAX]);
+    return files::read_int(s).map(|int| int.rax as u64);
     #[cfg(not(target_arch = "x86_64"))]
     {
         let _ = s;
@@ -220,8 +220,7 @@ fn syscall_number(s: &mut Session) -> Result<u64> {
 fn is_vfork(s: &mut Session) -> bool {
     #[cfg(target_arch = "x86_64")]
     if let Ok(int) = files::read_int_now(s) {
-        use super::regs::{RAX, RDI};
-        return os::is_vfork(int[RAX], int[RDI], |addr| {
+        return os::is_vfork(int.rax as u64, int.rdi as u64, |addr| {
             files::peek(s, addr as usize).ok().map(|w| w as u64)
         });
     }

@@ -210,7 +210,7 @@ pub fn siginfo(pid: pid_t) -> Result<[u8; 128]> {
         // A single-step trap's si_addr is the stopped rip (Linux `send_sigtrap`).
         #[cfg(target_arch = "x86_64")]
         if stop == Stop::Step {
-            let rip = files::read_int(s)?[super::regs::R_RIP];
+            let rip = files::read_int(s)?.rip as u64;
             info[16..24].copy_from_slice(&rip.to_ne_bytes());
         }
         Ok(info)

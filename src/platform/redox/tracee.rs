@@ -20,7 +20,7 @@
 
 use core::ffi::{c_int, c_ulong};
 
-use syscall::{PtraceEvent, PtraceFlags};
+use syscall::{EnvRegisters, IntRegisters, PtraceEvent, PtraceFlags};
 
 use super::os::Fd;
 use super::status::{self, SIGCONT, SIGKILL, SIGSTOP, Stop};
@@ -148,9 +148,9 @@ pub struct Session {
     /// The siginfo PTRACE_SETSIGINFO gave at this stop.
     pub siginfo: Option<[u8; 128]>,
     /// `regs/int` as read or written at this stop.
-    pub int_cache: Option<[u64; 20]>,
+    pub int_cache: Option<IntRegisters>,
     /// `regs/env` as read at this stop.
-    pub env_cache: Option<[u64; 2]>,
+    pub env_cache: Option<EnvRegisters>,
     /// Resumed with a stop signal: it may now sit in a job-control stop, which no `trace`
     /// event shows (docs/redox-protocol.md §5.1).
     pub job_stop: bool,
