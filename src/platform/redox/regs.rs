@@ -23,140 +23,40 @@ pub const LINUX_DR6: usize = 0x380;
 
 const _: () = assert!(REDOX_FLOAT_BYTES == 416 && LINUX_REGS_BYTES == 27 * 8);
 
-/// Linux `struct user_regs_struct` (x86_64), field for field.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[repr(C)]
-#[allow(missing_docs)] // The kernel's own names.
-pub struct UserRegs {
-    pub r15: u64,
-    pub r14: u64,
-    pub r13: u64,
-    pub r12: u64,
-    pub rbp: u64,
-    pub rbx: u64,
-    pub r11: u64,
-    pub r10: u64,
-    pub r9: u64,
-    pub r8: u64,
-    pub rax: u64,
-    pub rcx: u64,
-    pub rdx: u64,
-    pub rsi: u64,
-    pub rdi: u64,
-    pub orig_rax: u64,
-    pub rip: u64,
-    pub cs: u64,
-    pub eflags: u64,
-    pub rsp: u64,
-    pub ss: u64,
-    pub fs_base: u64,
-    pub gs_base: u64,
-    pub ds: u64,
-    pub es: u64,
-    pub fs: u64,
-    pub gs: u64,
+/// Defines [`UserRegs`] from its field list, given once: the structure and its conversions to
+/// and from its words in order.
+macro_rules! user_regs {
+    ($($field:ident),* $(,)?) => {
+        /// Linux `struct user_regs_struct` (x86_64), field for field.
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+        #[repr(C)]
+        #[allow(missing_docs)] // The kernel's own names.
+        pub struct UserRegs {
+            $(pub $field: u64,)*
+        }
+
+        impl UserRegs {
+            /// The structure's words, in its order.
+            pub fn words(self) -> [u64; 27] {
+                let UserRegs { $($field,)* } = self;
+                [$($field,)*]
+            }
+
+            /// The structure from its words, in its order.
+            pub fn from_words(w: [u64; 27]) -> Self {
+                let [$($field,)*] = w;
+                UserRegs { $($field,)* }
+            }
+        }
+    };
 }
 
+user_regs!(
+    r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8, rax, rcx, rdx, rsi, rdi, orig_rax, rip, cs,
+    eflags, rsp, ss, fs_base, gs_base, ds, es, fs, gs,
+);
+
 impl UserRegs {
-    /// The structure's words, in its order.
-    pub fn words(self) -> [u64; 27] {
-        let UserRegs {
-            r15,
-            r14,
-            r13,
-            r12,
-            rbp,
-            rbx,
-            r11,
-            r10,
-            r9,
-            r8,
-            rax,
-            rcx,
-            rdx,
-            rsi,
-            rdi,
-            orig_rax,
-            rip,
-            cs,
-            eflags,
-            rsp,
-            ss,
-            fs_base,
-            gs_base,
-            ds,
-            es,
-            fs,
-            gs,
-        } = self;
-        [
-            r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8, rax, rcx, rdx, rsi, rdi, orig_rax, rip,
-            cs, eflags, rsp, ss, fs_base, gs_base, ds, es, fs, gs,
-        ]
-    }
-
-    /// The structure from its words, in its order.
-    pub fn from_words(w: [u64; 27]) -> Self {
-        let [
-            r15,
-            r14,
-            r13,
-            r12,
-            rbp,
-            rbx,
-            r11,
-            r10,
-            r9,
-            r8,
-            rax,
-            rcx,
-            rdx,
-            rsi,
-            rdi,
-            orig_rax,
-            rip,
-            cs,
-            eflags,
-            rsp,
-            ss,
-            fs_base,
-            gs_base,
-            ds,
-            es,
-            fs,
-            gs,
-        ] = w;
-        UserRegs {
-            r15,
-            r14,
-            r13,
-            r12,
-            rbp,
-            rbx,
-            r11,
-            r10,
-            r9,
-            r8,
-            rax,
-            rcx,
-            rdx,
-            rsi,
-            rdi,
-            orig_rax,
-            rip,
-            cs,
-            eflags,
-            rsp,
-            ss,
-            fs_base,
-            gs_base,
-            ds,
-            es,
-            fs,
-            gs,
-        }
-    }
-
     /// The C structure's bytes (native endian).
     pub fn to_bytes(self) -> [u8; LINUX_REGS_BYTES] {
         let mut out = [0u8; LINUX_REGS_BYTES];
