@@ -393,12 +393,24 @@ impl Session {
         }
     }
 
+    /// The stop Linux reports after a successful execve (ptrace(2) "execve(2) under ptrace").
+    fn exec_stop(&self) -> Stop {
+        if self.options & PTRACE_O_TRACEEXEC != 0 {
+            Stop::Event(status::EVENT_EXEC)
+        } else {
+            Stop::ExecTrap
+        }
+    }
+
     /// Breakpoint flags the library arms for itself, whatever the tracer asked: syscall entries
-    /// during the exec watch, the vfork's syscall exit.
+    /// during the exec watch, the single step to an exec stop, the vfork's syscall exit.
     fn internal_flags(&self) -> u64 {
         let mut flags = 0;
         if self.exec == Exec::Watch {
             flags |= PtraceFlags::PTRACE_STOP_PRE_SYSCALL.bits();
+        }
+        if let Exec::Step { forced: true, .. } = self.exec {
+            flags |= PtraceFlags::PTRACE_STOP_SINGLESTEP.bits();
         }
         if self.vfork_done.is_some() {
             flags |= PtraceFlags::PTRACE_STOP_POST_SYSCALL.bits();
@@ -488,11 +500,19 @@ impl Session {
             } else if matches!(self.exec, Exec::Step { .. }) {
                 // An exec already announced by its syscall entry (the exec watch).
                 return fx;
-            } else if self.options & PTRACE_O_TRACEEXEC != 0 {
-                self.event_msg = self.pid as c_ulong;
-                Stop::Event(status::EVENT_EXEC)
             } else {
-                Stop::ExecTrap
+                // An exec: Linux holds the tracee at its exec stop, so that a debugger plants
+                // its breakpoints before the new program runs (gdb's start through a shell).
+                // A single step, which survives the exec (kernel `039f7f5c`), stops it one
+                // instruction into the new program, where the exec stop is reported
+                // (docs/redox-gaps.md). The write cannot lose a stop: the tracee has just
+                // switched address spaces and runs the new program's first instructions.
+                self.exec = Exec::Step {
+                    stop: self.exec_stop(),
+                    forced: true,
+                };
+                fx.write = Some(self.resumed(self.rearm()));
+                return fx;
             };
             if let Some(flags) = fx.write {
                 // `resumed` resets the state, so it comes before the pseudo-stop is entered.
@@ -521,11 +541,40 @@ impl Session {
             self.stop(Stop::Event(status::EVENT_VFORK_DONE));
             return fx;
         }
-        // The single step of the exec watch stands in for the exec stop.
-        if let Exec::Step { stop, forced } = self.exec {
+        // The single step of the exec watch stands in for the exec stop. Without
+        // PTRACE_O_TRACEEXEC that stop is a SIGTRAP sent to the tracee, which Linux delivers
+        // after the execve's syscall-exit stop; PTRACE_EVENT_EXEC comes before it.
+        if let Exec::Step { stop, forced } = self.exec
+            && !(stop == Stop::ExecTrap && stop_of(e) == Some(Stop::SyscallExit))
+        {
             let ours = forced && stop_of(e) == Some(Stop::Step);
+            if ours && wanted(Stop::SyscallExit, self.last_request) {
+                // The execve's syscall-exit stop, which no Redox stop shows after an exec
+                // (v2020's fexec does not return to a POST_SYSCALL site; the step skips it):
+                // it is reported from this parked stop, 0 in `rax` as Linux's execve returns.
+                let exit = PtraceEvent {
+                    cause: PtraceFlags::PTRACE_STOP_POST_SYSCALL,
+                    ..Default::default()
+                };
+                if stop == Stop::ExecTrap {
+                    // Linux: the exit first, then the SIGTRAP, a signal-delivery-stop.
+                    self.deferred = Some(PtraceEvent {
+                        cause: PtraceFlags::PTRACE_STOP_SIGNAL,
+                        a: status::SIGTRAP as usize,
+                        ..Default::default()
+                    });
+                    self.exec = Exec::Idle;
+                    self.event_msg = 2;
+                    self.stop(Stop::SyscallExit);
+                    return fx;
+                }
+                self.deferred = Some(exit);
+            } else {
+                self.deferred = (!ours).then_some(*e);
+            }
             self.exec = Exec::Idle;
-            self.deferred = (!ours).then_some(*e);
+            // ptrace(2) PTRACE_EVENT_EXEC: the message is the tracee's (former) thread id.
+            self.event_msg = self.pid as c_ulong;
             self.stop(stop);
             return fx;
         }
@@ -589,14 +638,18 @@ impl Session {
     fn watch_exec(&mut self, nr: Option<u64>) -> Effects {
         let mut fx = Effects::default();
         if nr.is_some_and(|nr| super::os::EXEC_SYSCALLS.contains(&nr)) {
-            let stop = if self.options & PTRACE_O_TRACEEXEC != 0 {
-                Stop::Event(status::EVENT_EXEC)
-            } else {
-                Stop::ExecTrap
+            self.exec = Exec::Step {
+                stop: self.exec_stop(),
+                forced: true,
             };
-            self.exec = Exec::Step { stop, forced: true };
-            self.event_msg = self.pid as c_ulong;
-            fx.write = Some(self.resumed(armed(self.options, PTRACE_SINGLESTEP)));
+            if wanted(Stop::SyscallEntry, self.last_request) {
+                // PTRACE_SYSCALL: Linux reports the execve's entry, then the exec stop, then
+                // its exit; the step is armed by the restart from this entry.
+                self.event_msg = 1;
+                self.stop(Stop::SyscallEntry);
+                return fx;
+            }
+            fx.write = Some(self.resumed(self.rearm()));
             return fx;
         }
         if wanted(Stop::SyscallEntry, self.last_request) {
