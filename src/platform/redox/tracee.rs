@@ -158,6 +158,11 @@ pub struct Session {
     pub quiet_sigcont: bool,
     /// PTRACE_ATTACH sent SIGSTOP: its signal stop is the attach stop.
     pub attaching: bool,
+    /// PTRACE_INTERRUPT sent SIGSTOP: its signal stop is the PTRACE_EVENT_STOP stop.
+    pub interrupting: bool,
+    /// PTRACE_LISTEN: the tracee sits in a job-control stop; the signal stop of the SIGCONT
+    /// that ends it is reported as PTRACE_EVENT_STOP first.
+    pub listening: bool,
     /// The tracer has not been sent SIGCHLD for the current stop (or end) yet.
     pub notify: bool,
     /// Reported stopped at a VFORK event with PTRACE_O_TRACEVFORKDONE: the child until the
@@ -312,6 +317,8 @@ impl Session {
             job_stop: false,
             quiet_sigcont: false,
             attaching: false,
+            interrupting: false,
+            listening: false,
             notify: false,
             vfork_done: None,
         }
@@ -592,6 +599,18 @@ impl Session {
                 self.attaching = false;
                 Stop::Attached
             }
+            // The SIGSTOP PTRACE_INTERRUPT sent: its stop is PTRACE_EVENT_STOP.
+            Some(Stop::Signal(SIGSTOP)) if self.interrupting => {
+                self.interrupting = false;
+                Stop::Interrupt
+            }
+            // SIGCONT ends a LISTEN: Linux reports PTRACE_EVENT_STOP, then, at the next
+            // restart, SIGCONT's own signal-delivery-stop (ptrace(2) PTRACE_LISTEN).
+            Some(Stop::Signal(SIGCONT)) if self.listening => {
+                self.listening = false;
+                self.deferred = Some(*e);
+                Stop::Interrupt
+            }
             Some(Stop::Signal(sig)) if self.inject == Some(sig) => {
                 // A signal we injected: deliver it without a report. A stop signal without a
                 // handler (`b` = 0, §2.4) puts the tracee in a job-control stop.
@@ -692,11 +711,14 @@ impl Session {
             self.siginfo = None;
             return Ok(Plan::FromPseudo(armed(self.options, request)));
         }
-        let stop = match self.stopped()? {
+        let (stop, sig) = match self.stopped()? {
             // The attach stop is SIGSTOP's signal-delivery-stop (a real one after
             // PTRACE_ATTACH; a clone child's freeze is resumed the same way harmlessly).
-            Stop::Attached => Stop::Signal(SIGSTOP),
-            stop => stop,
+            Stop::Attached => (Stop::Signal(SIGSTOP), sig),
+            // PTRACE_EVENT_STOP is no signal-delivery-stop: the restart's signal is dropped
+            // (ptrace(2) "PTRACE_EVENT_STOP"), and the SIGSTOP behind an interrupt stop too.
+            Stop::Interrupt => (Stop::Signal(SIGSTOP), 0),
+            stop => (stop, sig),
         };
         let mut flags = armed(self.options, request);
         let mut inject = None;
@@ -763,7 +785,7 @@ impl Session {
     /// A job-control stop (from the operating system's `waitpid`) of a tracee resumed with a
     /// stop signal: its group-stop, already reported by the caller.
     pub fn on_group_stop(&mut self, sig: c_int) -> Option<c_int> {
-        if !self.job_stop {
+        if !self.job_stop || self.listening {
             return None;
         }
         self.job_stop = false;
@@ -785,6 +807,39 @@ impl Session {
         self.quiet_sigcont = true;
         self.exec = Exec::Watch;
         self.resumed(armed(0, PTRACE_CONT))
+    }
+
+    /// PTRACE_INTERRUPT of a seized tracee: true when SIGSTOP must be sent, whose signal stop
+    /// becomes the PTRACE_EVENT_STOP stop (v2020 cannot stop a running tracee at will, but it
+    /// stops one at a signal, docs/redox-protocol.md §2.4). A stopped or listening tracee is
+    /// left as it is.
+    pub fn interrupt(&mut self) -> Result<bool> {
+        if !self.seized {
+            return Err(EIO);
+        }
+        if self.state != State::Running || self.interrupting || self.listening {
+            return Ok(false);
+        }
+        self.interrupting = true;
+        Ok(true)
+    }
+
+    /// PTRACE_LISTEN: only in a PTRACE_EVENT_STOP stop of a seized tracee (EIO otherwise,
+    /// kernel/ptrace.c `ptrace_request`). The tracee is left in (or put into) a job-control
+    /// stop, which a `trace` write does not end (§5.1): at an interrupt stop its SIGSTOP is
+    /// delivered. Returns the flags to write, if any.
+    pub fn listen(&mut self) -> Result<Option<u64>> {
+        let stop = self.stopped()?;
+        if !self.seized || !matches!(stop, Stop::Interrupt | Stop::Group { .. }) {
+            return Err(EIO);
+        }
+        self.listening = true;
+        self.job_stop = false;
+        if matches!(self.state, State::Pseudo { .. }) || matches!(stop, Stop::Group { .. }) {
+            self.state = State::Running;
+            return Ok(None);
+        }
+        Ok(Some(self.resumed(self.rearm())))
     }
 
     /// PTRACE_KILL: ignore its stops until it is gone. Returns the flags that release the
