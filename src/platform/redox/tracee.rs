@@ -165,6 +165,9 @@ pub struct Session {
     pub listening: bool,
     /// The tracer has not been sent SIGCHLD for the current stop (or end) yet.
     pub notify: bool,
+    /// x86 `u_debugreg[0..8]` as the tracer wrote them (docs/redox-gaps.md: kept, never
+    /// enabled, since Redox has no debug registers).
+    pub debugreg: [u64; 8],
     /// Reported stopped at a VFORK event with PTRACE_O_TRACEVFORKDONE: the child until the
     /// vfork returns, whose syscall-exit stop stands in for Linux's VFORK_DONE stop.
     pub vfork_done: Option<pid_t>,
@@ -320,6 +323,8 @@ impl Session {
             interrupting: false,
             listening: false,
             notify: false,
+            // DR6 reads as its reset value until written (Intel SDM 17.2.3).
+            debugreg: [0, 0, 0, 0, 0, 0, 0xffff_0ff0, 0],
             vfork_done: None,
         }
     }
