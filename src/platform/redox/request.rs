@@ -67,9 +67,21 @@ pub fn attach(pid: pid_t) -> Result<c_long> {
         return Err(EPERM);
     }
     let mut t = table::lock();
+    // Read before `trace` is opened, which makes the process a tracee (state `t` on Linux).
+    let stopped = os::job_stopped(pid);
     let (fd, flags) = driver::open_trace(&t, pid, false, false)?;
     let mut s = Session::new(pid, fd, flags, 0, false);
     s.attaching = true;
+    if stopped {
+        // Already in a job-control stop: Linux reports that as a group-stop, and the
+        // attach's SIGSTOP once a restart ends it (kernel/ptrace.c `ptrace_attach`).
+        s.attached_stopped();
+        s.notify = true;
+        driver::add(&mut t, s)?;
+        pump::ensure(&mut t)?;
+        driver::deliver(&mut t, true);
+        return Ok(0);
+    }
     let arm = s.resumed(s.rearm());
     driver::add(&mut t, s)?;
     pump::ensure(&mut t)?;

@@ -591,6 +591,13 @@ impl Session {
             return fx;
         }
         let stop = match stop_of(e) {
+            // The attach to a stopped process: the SIGCONT that ended its group-stop stands in
+            // for the attach's SIGSTOP, which Linux delivers then.
+            Some(Stop::Signal(SIGCONT)) if self.quiet_sigcont && self.attaching => {
+                self.quiet_sigcont = false;
+                self.attaching = false;
+                Stop::Attached
+            }
             Some(Stop::Signal(SIGCONT)) if self.quiet_sigcont => {
                 // The SIGCONT we sent to end a job-control stop: discard it unseen.
                 self.quiet_sigcont = false;
@@ -845,6 +852,15 @@ impl Session {
             return Ok(None);
         }
         Ok(Some(self.resumed(self.rearm())))
+    }
+
+    /// PTRACE_ATTACH found the process in a job-control stop: it is in its group-stop, as
+    /// Linux reports it (not seized: GETSIGINFO is EINVAL there).
+    pub fn attached_stopped(&mut self) {
+        self.stop(Stop::Group {
+            sig: SIGSTOP,
+            seized: false,
+        });
     }
 
     /// PTRACE_KILL: ignore its stops until it is gone. Returns the flags that release the
