@@ -167,6 +167,7 @@ pub struct Session {
     pub notify: bool,
     /// x86 `u_debugreg[0..8]` as the tracer wrote them (docs/redox-gaps.md: kept, never
     /// enabled, since Redox has no debug registers).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     pub debugreg: [u64; 8],
     /// Reported stopped at a VFORK event with PTRACE_O_TRACEVFORKDONE: the child until the
     /// vfork returns, whose syscall-exit stop stands in for Linux's VFORK_DONE stop.
