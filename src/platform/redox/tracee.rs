@@ -182,8 +182,9 @@ pub enum Need {
     Nothing,
     /// The number of the syscall whose entry the tracee is stopped at (the exec watch).
     SyscallNumber,
-    /// Whether the tracee, at its clone event, is inside a vfork.
-    Vfork,
+    /// What kind of task the tracee's clone event made (the answer is a `NewTask`, coded
+    /// by [`new_task_fact`]).
+    NewTask,
 }
 
 /// What an event transition asks the driver to do, in this order.
@@ -286,6 +287,23 @@ pub fn stop_of(e: &PtraceEvent) -> Option<Stop> {
     } else {
         return None;
     })
+}
+
+/// The fact [`Need::NewTask`] asks for, as a number.
+pub fn new_task_fact(kind: status::NewTask) -> u64 {
+    match kind {
+        status::NewTask::Process => 0,
+        status::NewTask::Vfork => 1,
+        status::NewTask::Thread => 2,
+    }
+}
+
+fn new_task_of(fact: Option<u64>) -> status::NewTask {
+    match fact {
+        Some(1) => status::NewTask::Vfork,
+        Some(2) => status::NewTask::Thread,
+        _ => status::NewTask::Process,
+    }
 }
 
 fn same(a: &PtraceEvent, b: &PtraceEvent) -> bool {
@@ -453,7 +471,7 @@ impl Session {
         if e.cause.contains(PtraceFlags::PTRACE_EVENT_CLONE)
             && status::wants_new_tasks(self.options)
         {
-            Need::Vfork
+            Need::NewTask
         } else if stop_of(e) == Some(Stop::SyscallEntry)
             && self.exec == Exec::Watch
             && matches!(self.state, State::Running)
@@ -494,8 +512,9 @@ impl Session {
         if cause.intersects(PtraceFlags::PTRACE_EVENT_MASK) {
             let stop = if cause.contains(PtraceFlags::PTRACE_EVENT_CLONE) {
                 let child = e.a as pid_t;
-                let vfork = fact == Some(1);
-                let Some(event) = status::clone_event(self.options, vfork) else {
+                let kind = new_task_of(fact);
+                let vfork = kind == status::NewTask::Vfork;
+                let Some(event) = status::clone_event(self.options, kind) else {
                     fx.child = Some((child, false));
                     return fx;
                 };
@@ -981,9 +1000,13 @@ mod tests {
         let mut s = running(PTRACE_O_TRACECLONE, PTRACE_CONT);
         assert_eq!(
             s.needs(&event(PtraceFlags::PTRACE_EVENT_CLONE, 200, 0)),
-            Need::Vfork
+            Need::NewTask
         );
-        let fx = s.on_event(&event(PtraceFlags::PTRACE_EVENT_CLONE, 200, 0), Some(0));
+        let thread = new_task_fact(status::NewTask::Thread);
+        let fx = s.on_event(
+            &event(PtraceFlags::PTRACE_EVENT_CLONE, 200, 0),
+            Some(thread),
+        );
         assert_eq!(fx.child, Some((200, true)));
         assert_eq!(s.take_report(true), Some(0x3057f));
         assert!(!s.regs_cacheable());
@@ -992,6 +1015,31 @@ mod tests {
         assert!(matches!(s.state, State::Stopped { reported: true, .. }));
         // The restart replays the stop it parked at.
         assert!(matches!(s.restart(PTRACE_CONT, 0), Ok(Plan::Replay(_))));
+    }
+
+    #[test]
+    fn threads_and_processes_are_told_apart() {
+        let both = PTRACE_O_TRACEFORK | PTRACE_O_TRACECLONE;
+        for (kind, status) in [
+            (status::NewTask::Process, 0x1057f),
+            (status::NewTask::Thread, 0x3057f),
+        ] {
+            let mut s = running(both, PTRACE_CONT);
+            let fx = s.on_event(
+                &event(PtraceFlags::PTRACE_EVENT_CLONE, 200, 0),
+                Some(new_task_fact(kind)),
+            );
+            assert_eq!(fx.child, Some((200, true)));
+            assert_eq!(s.take_report(true), Some(status));
+        }
+        // Only TRACEFORK: a thread is left untraced.
+        let mut s = running(PTRACE_O_TRACEFORK, PTRACE_CONT);
+        let thread = new_task_fact(status::NewTask::Thread);
+        let fx = s.on_event(
+            &event(PtraceFlags::PTRACE_EVENT_CLONE, 200, 0),
+            Some(thread),
+        );
+        assert_eq!(fx.child, Some((200, false)));
     }
 
     #[test]
