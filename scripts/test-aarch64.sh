@@ -115,8 +115,8 @@ grep -q '^@@DONE$' "$log.txt" || { tail -40 "$log.txt"; die "the guest hung or c
 res=$out/res
 rm -rf "$res" && mkdir -p "$res"
 awk -v dir="$res" '
-    /^@@OUT / { bin = $2; print $3 > (dir "/" bin ".rc"); f = dir "/" bin ".out.b64"; next }
-    /^@@ERR$/ { f = dir "/" bin ".err.b64"; next }
+    /^@@OUT / { bin = $2; print $3 > (dir "/" bin ".rc"); f = dir "/" bin ".out.b64"; printf "" > f; next }
+    /^@@ERR$/ { f = dir "/" bin ".err.b64"; printf "" > f; next }
     /^@@END$/ { f = ""; next }
     f != "" { print > f }' "$log.txt"
 for b in "$res"/*.b64; do base64 -d "$b" >"${b%.b64}"; done

@@ -237,4 +237,21 @@ static inline void skip_brk(pid_t pid)
 }
 #endif
 
+/* fork_traced(fn) with PTRACE_O_EXITKILL, resumed into fn's first breakpoint (int3; on aarch64
+ * brk #0, which this then steps over); prints that stop as `label`. */
+static inline pid_t run_to_breakpoint(void (*fn)(void), const char *label)
+{
+    pid_t pid = fork_traced(fn);
+    long opts = PTRACE_O_EXITKILL;
+    CHECK(ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)opts) == 0);
+    CHECK(ptrace(PTRACE_CONT, pid, NULL, NULL) == 0);
+    int status;
+    wait_for(pid, &status, 0);
+    print_status(label, status);
+#ifdef __aarch64__
+    skip_brk(pid);
+#endif
+    return pid;
+}
+
 #endif

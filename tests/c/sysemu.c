@@ -151,14 +151,9 @@ int main(void)
     CHECK(fcntl(fds[0], F_SETFL, O_NONBLOCK) == 0);
     pipe_w = fds[1];
 
-    pid_t pid = fork_traced(child);
+    pid_t pid = run_to_breakpoint(child, "int3 stop");
     long opts = PTRACE_O_EXITKILL;
-    CHECK(ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)opts) == 0);
-    CHECK(ptrace(PTRACE_CONT, pid, NULL, NULL) == 0);
     int status;
-    wait_for(pid, &status, 0);
-    print_status("int3 stop", status);
-    STEP_OVER_BREAKPOINT(pid);
 
     struct user_regs_struct regs;
     char c;
