@@ -104,7 +104,7 @@ log=$out/serial.log
 start=$SECONDS
 # panic=-1 reboots at once on a kernel panic and -no-reboot turns that into qemu's exit; a
 # hung guest is stopped by the timeout. Either way @@DONE is missing below.
-timeout 600 qemu-system-aarch64 -M virt -cpu cortex-a57 -smp 2 -m 512 -nographic -no-reboot \
+timeout 300 qemu-system-aarch64 -M virt -cpu cortex-a57 -smp 2 -m 512 -nographic -no-reboot \
     -kernel "$vmlinuz" -initrd "$out/initrd.gz" \
     -append 'console=ttyAMA0 panic=-1 quiet' </dev/null >"$log" 2>&1 || true
 echo "guest ran $((SECONDS - start)) s"
