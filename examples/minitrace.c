@@ -4,9 +4,13 @@
  *   minitrace [-f] PROGRAM [ARGS...]
  *
  * Runs PROGRAM under ptrace and prints one line per system call to stderr (the
- * program's own stdout is left alone):
+ * program's own stdout is left alone), with the arguments each call takes, strings
+ * and buffers read from the tracee's memory with PTRACE_PEEKDATA, as strace does
+ * (execve's environment is shown as strace shows it, its address and its size):
  *
- *   [p1] openat(-100, 0x7ffff7fc2e3b, 0x80000) = 3
+ *   [p1] execve("/bin/sh", ["/bin/sh", "-c", "echo hi"], 0x7fffffffe2b8 ...) = 0
+ *   [p1] openat(-100, "/etc/ld.so.cache", 0x80000) = 3
+ *   [p1] write(1, "hi\n", 3) = 3
  *   [p1] --- SIGCHLD ---
  *   [p1] +++ exited with 0 +++
  *
@@ -25,6 +29,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,32 +44,49 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-/* System call names, indexed by number; SYS_* comes from <sys/syscall.h>. */
-#define S(name) [SYS_##name] = #name
-static const char *const syscall_names[] = {
-    S(read), S(write), S(close), S(fstat), S(lseek), S(mmap), S(mprotect),
-    S(munmap), S(brk), S(rt_sigaction), S(rt_sigprocmask), S(rt_sigreturn),
-    S(ioctl), S(pread64), S(pwrite64), S(readv), S(writev), S(sched_yield),
-    S(mremap), S(msync), S(madvise), S(dup), S(dup3), S(nanosleep),
-    S(getpid), S(socket), S(connect), S(accept), S(sendto), S(recvfrom),
-    S(sendmsg), S(recvmsg), S(shutdown), S(bind), S(listen), S(clone),
-    S(execve), S(exit), S(wait4), S(kill), S(uname), S(fcntl), S(flock),
-    S(fsync), S(truncate), S(ftruncate), S(getcwd), S(chdir), S(fchdir),
-    S(fchmod), S(fchown), S(umask), S(getrlimit), S(getrusage), S(sysinfo),
-    S(times), S(ptrace), S(getuid), S(getgid), S(setuid), S(setgid),
-    S(geteuid), S(getegid), S(setpgid), S(getppid), S(setsid), S(getpgid),
-    S(rt_sigsuspend), S(sigaltstack), S(statfs), S(fstatfs), S(prctl),
-    S(gettid), S(tgkill), S(futex), S(getdents64), S(set_tid_address),
-    S(clock_gettime), S(clock_nanosleep), S(exit_group), S(openat),
-    S(mkdirat), S(newfstatat), S(unlinkat), S(renameat), S(readlinkat),
-    S(faccessat), S(pselect6), S(ppoll), S(set_robust_list), S(utimensat),
-    S(pipe2), S(prlimit64), S(getrandom), S(execveat), S(statx), S(rseq),
-    S(clone3), S(close_range), S(faccessat2), S(waitid), S(socketpair),
+/*
+ * System calls, indexed by number (SYS_* from <sys/syscall.h>): the name and one letter per
+ * argument, saying how to print it (the prototypes are those of the syscalls(2) pages):
+ *   d int    l long    u unsigned long    x flags, in hex    o mode, in octal    p pointer
+ *   s string (a path)                     b buffer the call reads, its length the next argument
+ *   r buffer the call fills, as much as it returned            R string the call fills
+ *   a array of strings (argv)             e environment (its address and size)
+ */
+struct syscall_desc {
+    const char *name, *args;
+};
+#define S(name, args) [SYS_##name] = { #name, args }
+static const struct syscall_desc syscalls[] = {
+    S(read, "dru"), S(write, "dbu"), S(close, "d"), S(fstat, "dp"), S(lseek, "dld"),
+    S(mmap, "puxxdx"), S(mprotect, "pux"), S(munmap, "pu"), S(brk, "p"),
+    S(rt_sigaction, "dppu"), S(rt_sigprocmask, "dppu"), S(rt_sigreturn, ""),
+    S(ioctl, "dxx"), S(pread64, "drul"), S(pwrite64, "dbul"), S(readv, "dpd"),
+    S(writev, "dpd"), S(sched_yield, ""), S(mremap, "puuxp"), S(msync, "pux"),
+    S(madvise, "pud"), S(dup, "d"), S(dup3, "ddx"), S(nanosleep, "pp"), S(getpid, ""),
+    S(socket, "ddd"), S(connect, "dpu"), S(accept, "dpp"), S(sendto, "dbuxpu"),
+    S(recvfrom, "druxpp"), S(sendmsg, "dpx"), S(recvmsg, "dpx"), S(shutdown, "dd"),
+    S(bind, "dpu"), S(listen, "dd"), S(clone, "xpppx"), S(execve, "sae"), S(exit, "d"),
+    S(wait4, "dpxp"), S(kill, "dd"), S(uname, "p"), S(fcntl, "ddx"), S(flock, "dd"),
+    S(fsync, "d"), S(truncate, "sl"), S(ftruncate, "dl"), S(getcwd, "Ru"), S(chdir, "s"),
+    S(fchdir, "d"), S(fchmod, "do"), S(fchown, "ddd"), S(umask, "o"), S(getrlimit, "dp"),
+    S(getrusage, "dp"), S(sysinfo, "p"), S(times, "p"), S(ptrace, "ddpp"), S(getuid, ""),
+    S(getgid, ""), S(setuid, "d"), S(setgid, "d"), S(geteuid, ""), S(getegid, ""),
+    S(setpgid, "dd"), S(getppid, ""), S(setsid, ""), S(getpgid, "d"),
+    S(rt_sigsuspend, "pu"), S(sigaltstack, "pp"), S(statfs, "sp"), S(fstatfs, "dp"),
+    S(prctl, "dxxxx"), S(gettid, ""), S(tgkill, "ddd"), S(futex, "pddppd"),
+    S(getdents64, "dpu"), S(set_tid_address, "p"), S(clock_gettime, "dp"),
+    S(clock_nanosleep, "ddpp"), S(exit_group, "d"), S(openat, "dsxo"), S(mkdirat, "dso"),
+    S(newfstatat, "dspx"), S(unlinkat, "dsx"), S(renameat, "dsds"), S(readlinkat, "dsru"),
+    S(faccessat, "dsx"), S(pselect6, "dppppp"), S(ppoll, "pupp"), S(set_robust_list, "pu"),
+    S(utimensat, "dspx"), S(pipe2, "px"), S(prlimit64, "ddpp"), S(getrandom, "pux"),
+    S(execveat, "dsaex"), S(statx, "dsxxp"), S(rseq, "puxx"), S(clone3, "pu"),
+    S(close_range, "dux"), S(faccessat2, "dsxx"), S(waitid, "ddpxp"), S(socketpair, "dddp"),
 #ifdef __x86_64__
-    S(open), S(stat), S(lstat), S(poll), S(access), S(pipe), S(select),
-    S(dup2), S(pause), S(alarm), S(fork), S(vfork), S(getdents), S(rename),
-    S(mkdir), S(rmdir), S(unlink), S(readlink), S(chmod), S(getpgrp),
-    S(arch_prctl), S(time), S(epoll_wait),
+    S(open, "sxo"), S(stat, "sp"), S(lstat, "sp"), S(poll, "pud"), S(access, "sx"),
+    S(pipe, "p"), S(select, "dpppp"), S(dup2, "dd"), S(pause, ""), S(alarm, "u"),
+    S(fork, ""), S(vfork, ""), S(getdents, "dpu"), S(rename, "ss"), S(mkdir, "so"),
+    S(rmdir, "s"), S(unlink, "s"), S(readlink, "sru"), S(chmod, "so"), S(getpgrp, ""),
+    S(arch_prctl, "xp"), S(time, "p"), S(epoll_wait, "dpdd"),
 #endif
 };
 #undef S
@@ -115,7 +137,9 @@ struct proc {
     int id;             /* the N of "pN" */
     int in_syscall;     /* between a syscall-entry and its syscall-exit stop */
     int fresh;          /* auto-attached, its initial SIGSTOP not seen yet */
-    unsigned long nr, args[3];
+    unsigned long nr, args[6];
+    char text[1024];    /* "name(args" as far as it can be printed at entry */
+    int done;           /* how many arguments `text` holds */
 };
 
 static struct proc *procs;
@@ -142,9 +166,9 @@ static struct proc *add_proc(pid_t pid, int fresh)
     return p;
 }
 
-/* The syscall number, first three arguments and return value in the tracee's registers. */
+/* The syscall number, its six arguments and the return value in the tracee's registers. */
 struct sysregs {
-    unsigned long nr, args[3], ret;
+    unsigned long nr, args[6], ret;
 };
 
 static int get_sysregs(pid_t pid, struct sysregs *r)
@@ -153,13 +177,17 @@ static int get_sysregs(pid_t pid, struct sysregs *r)
     struct user_regs_struct regs;
     if (ptrace(PTRACE_GETREGS, pid, 0, &regs) < 0)
         return -1;
-    *r = (struct sysregs){ regs.orig_rax, { regs.rdi, regs.rsi, regs.rdx }, regs.rax };
+    *r = (struct sysregs){ regs.orig_rax,
+                           { regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9 },
+                           regs.rax };
 #elif defined(__aarch64__)
     struct user_regs_struct regs;
     struct iovec iov = { .iov_base = &regs, .iov_len = sizeof regs };
     if (ptrace(PTRACE_GETREGSET, pid, (void *)NT_PRSTATUS, &iov) < 0)
         return -1;
-    *r = (struct sysregs){ regs.regs[8], { regs.regs[0], regs.regs[1], regs.regs[2] },
+    *r = (struct sysregs){ regs.regs[8],
+                           { regs.regs[0], regs.regs[1], regs.regs[2], regs.regs[3],
+                             regs.regs[4], regs.regs[5] },
                            regs.regs[0] };
 #else
 #error "minitrace: unsupported architecture"
@@ -167,32 +195,208 @@ static int get_sysregs(pid_t pid, struct sysregs *r)
     return 0;
 }
 
-/* Small values (file descriptors, flags, counts) in decimal, the rest in hex. */
-static void print_value(unsigned long v)
+/* A bounded string builder over a fixed buffer: text past the end is dropped. */
+struct out {
+    char *buf;
+    size_t len, cap;
+};
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct out *o, const char *fmt, ...)
 {
-    long s = (long)v;
-    if (v <= 0xffffffffUL && (int)v < 0 && (int)v > -4096)
-        s = (int)v; /* a negative int passed zero-extended, such as AT_FDCWD */
-    if (s > -4096 && s < 4096)
-        fprintf(stderr, "%ld", s);
-    else
-        fprintf(stderr, "%#lx", v);
+    va_list ap;
+    va_start(ap, fmt);
+    if (o->len < o->cap) {
+        int n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+        if (n > 0)
+            o->len = o->len + (size_t)n < o->cap ? o->len + (size_t)n : o->cap - 1;
+    }
+    va_end(ap);
 }
 
-static void print_call(const struct proc *p)
+/* Strings are cut after this many bytes, as strace's default -s 32. */
+#define STRING_LIMIT 32
+/* argv arrays after this many strings. */
+#define ARRAY_LIMIT 8
+
+/*
+ * Copies up to `len` bytes of the tracee's memory at `addr` into `buf` with PTRACE_PEEKDATA, a
+ * word at a time, stopping after a NUL when `to_nul`. Returns how many bytes it copied, or -1
+ * when the first word cannot be read (a bad pointer). PEEKDATA returns the word itself, so an
+ * error is told from a word of all ones by errno (ptrace(2), "C library/kernel differences").
+ */
+static long peek_bytes(pid_t pid, unsigned long addr, char *buf, size_t len, int to_nul)
 {
-    const char *name = lookup(syscall_names, ARRAY_LEN(syscall_names), p->nr);
-    fprintf(stderr, "[p%d] ", p->id);
-    if (name)
-        fprintf(stderr, "%s(", name);
-    else
-        fprintf(stderr, "syscall_%lu(", p->nr);
-    for (int i = 0; i < 3; i++) {
-        if (i)
-            fputs(", ", stderr);
-        print_value(p->args[i]);
+    size_t got = 0;
+    while (got < len) {
+        errno = 0;
+        long word = ptrace(PTRACE_PEEKDATA, pid, (void *)(addr + got), 0);
+        if (errno != 0)
+            return got ? (long)got : -1;
+        for (size_t i = 0; i < sizeof word && got < len; i++) {
+            buf[got++] = ((const char *)&word)[i];
+            if (to_nul && buf[got - 1] == '\0')
+                return (long)got;
+        }
     }
-    fputs(") = ", stderr);
+    return (long)got;
+}
+
+/* Prints `n` bytes as a C string literal, then "..." when `more` (it was cut). */
+static void put_quoted(struct out *o, const char *s, size_t n, int more)
+{
+    put(o, "\"");
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        int digit_next = i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '7';
+        if (c == '"' || c == '\\')
+            put(o, "\\%c", c);
+        else if (c == '\n')
+            put(o, "\\n");
+        else if (c == '\t')
+            put(o, "\\t");
+        else if (c == '\r')
+            put(o, "\\r");
+        else if (c >= ' ' && c < 0x7f)
+            put(o, "%c", c);
+        else
+            put(o, digit_next ? "\\%03o" : "\\%o", c);
+    }
+    put(o, more ? "\"..." : "\"");
+}
+
+/* A NUL-terminated string of the tracee, cut at STRING_LIMIT bytes. */
+static void put_string(struct out *o, pid_t pid, unsigned long addr)
+{
+    char buf[STRING_LIMIT + 1];
+    long n = addr ? peek_bytes(pid, addr, buf, sizeof buf, 1) : -1;
+    if (n < 0) {
+        put(o, addr ? "%#lx" : "NULL", addr);
+        return;
+    }
+    size_t len = strnlen(buf, (size_t)n);
+    put_quoted(o, buf, len < STRING_LIMIT ? len : STRING_LIMIT, len >= STRING_LIMIT);
+}
+
+/* `len` bytes of the tracee's memory at `addr`, cut at STRING_LIMIT bytes. */
+static void put_buffer(struct out *o, pid_t pid, unsigned long addr, unsigned long len)
+{
+    char buf[STRING_LIMIT];
+    size_t want = len < STRING_LIMIT ? len : STRING_LIMIT;
+    long n = peek_bytes(pid, addr, buf, want, 0);
+    if (n < 0) {
+        put(o, "%#lx", addr);
+        return;
+    }
+    put_quoted(o, buf, (size_t)n, len > (unsigned long)n);
+}
+
+/* Reads the pointer at index `i` of the tracee's array at `addr`; 0 when it cannot. */
+static unsigned long peek_pointer(pid_t pid, unsigned long addr, size_t i)
+{
+    unsigned long ptr = 0;
+    if (peek_bytes(pid, addr + i * sizeof ptr, (char *)&ptr, sizeof ptr, 0) != sizeof ptr)
+        return 0;
+    return ptr;
+}
+
+/* argv: ["a", "b", ...]. */
+static void put_string_array(struct out *o, pid_t pid, unsigned long addr)
+{
+    if (!addr) {
+        put(o, "NULL");
+        return;
+    }
+    put(o, "[");
+    for (size_t i = 0;; i++) {
+        unsigned long s = peek_pointer(pid, addr, i);
+        if (!s)
+            break;
+        if (i == ARRAY_LIMIT) {
+            put(o, ", ...");
+            break;
+        }
+        put(o, i ? ", " : "");
+        put_string(o, pid, s);
+    }
+    put(o, "]");
+}
+
+/* envp: its address and how many variables it holds, as strace prints it. */
+static void put_environment(struct out *o, pid_t pid, unsigned long addr)
+{
+    size_t n = 0;
+    while (addr && n < 4096 && peek_pointer(pid, addr, n))
+        n++;
+    put(o, addr ? "%#lx /* %zu vars */" : "NULL", addr, n);
+}
+
+/* Prints argument `i` of the call `p` is in, of kind `kind`; `ret` is the return value. */
+static void put_arg(struct out *o, const struct proc *p, int i, char kind, unsigned long ret)
+{
+    unsigned long v = p->args[i];
+    switch (kind) {
+    case 'd': put(o, "%d", (int)v); break; /* AT_FDCWD (-100) arrives zero-extended */
+    case 'l': put(o, "%ld", (long)v); break;
+    case 'u': put(o, "%lu", v); break;
+    case 'x': put(o, v ? "%#lx" : "0", v); break;
+    case 'o': put(o, v ? "%#lo" : "0", v); break;
+    case 's': put_string(o, p->pid, v); break;
+    case 'R': put_string(o, p->pid, v); break;
+    case 'b': put_buffer(o, p->pid, v, i + 1 < 6 ? p->args[i + 1] : 0); break;
+    case 'r': /* only what the call filled in; nothing on an error */
+        if ((long)ret >= 0)
+            put_buffer(o, p->pid, v, ret);
+        else
+            put(o, "%#lx", v);
+        break;
+    case 'a': put_string_array(o, p->pid, v); break;
+    case 'e': put_environment(o, p->pid, v); break;
+    default: put(o, v ? "%#lx" : "NULL", v); break; /* 'p' */
+    }
+}
+
+/* Arguments the call fills in (r, R) can only be printed at its exit. */
+static int filled_by_call(char kind)
+{
+    return kind == 'r' || kind == 'R';
+}
+
+static const char *call_args(const struct proc *p)
+{
+    const struct syscall_desc *d = p->nr < ARRAY_LEN(syscalls) ? &syscalls[p->nr] : NULL;
+    return d && d->name ? d->args : "xxxxxx"; /* unknown: all six, raw */
+}
+
+/* At syscall entry: "name(" and the arguments that can be printed before the call runs
+   (strings a successful execve will have replaced, for one). */
+static void start_call(struct proc *p)
+{
+    const struct syscall_desc *d = p->nr < ARRAY_LEN(syscalls) ? &syscalls[p->nr] : NULL;
+    const char *args = call_args(p);
+    struct out o = { p->text, 0, sizeof p->text };
+    if (d && d->name)
+        put(&o, "[p%d] %s(", p->id, d->name);
+    else
+        put(&o, "[p%d] syscall_%lu(", p->id, p->nr);
+    for (p->done = 0; args[p->done] && !filled_by_call(args[p->done]); p->done++) {
+        put(&o, p->done ? ", " : "");
+        put_arg(&o, p, p->done, args[p->done], 0);
+    }
+}
+
+/* The rest of the arguments, once the call has returned `ret` (or `have_ret` is 0: never). */
+static void print_call(const struct proc *p, unsigned long ret, int have_ret)
+{
+    char rest[512];
+    struct out o = { rest, 0, sizeof rest };
+    const char *args = call_args(p);
+    rest[0] = '\0';
+    for (int i = p->done; have_ret && args[i]; i++) {
+        put(&o, i ? ", " : "");
+        put_arg(&o, p, i, args[i], ret);
+    }
+    fprintf(stderr, "%s%s) = ", p->text, rest);
 }
 
 static void print_return(unsigned long ret)
@@ -211,7 +415,7 @@ static void print_return(unsigned long ret)
     }
 }
 
-/* A syscall stop: remember the call at entry, print it at exit. */
+/* A syscall stop: read the call's arguments at entry, print it at exit. */
 static void syscall_stop(struct proc *p)
 {
     struct sysregs r;
@@ -220,9 +424,10 @@ static void syscall_stop(struct proc *p)
     if (!p->in_syscall) {
         p->nr = r.nr;
         memcpy(p->args, r.args, sizeof p->args);
+        start_call(p);
         p->in_syscall = 1;
     } else {
-        print_call(p);
+        print_call(p, r.ret, 1);
         print_return(r.ret);
         p->in_syscall = 0;
     }
@@ -232,7 +437,7 @@ static void syscall_stop(struct proc *p)
 static void proc_gone(struct proc *p, int status)
 {
     if (p->in_syscall) {
-        print_call(p);
+        print_call(p, 0, 0);
         fputs("?\n", stderr);
     }
     if (WIFEXITED(status))

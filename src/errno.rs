@@ -1,6 +1,6 @@
 //! Error numbers and the one place where a `Result` becomes a C return value plus `errno`.
 //!
-//! Platform code returns [`Result`] and never touches `errno` (style-anchors §2.2). The numbers
+//! Platform code returns [`Result`] and never touches `errno` (as in relibc and rustix). The numbers
 //! are Linux's; Redox uses the same numbering (redox_syscall `src/error.rs`).
 
 use core::ffi::c_int;

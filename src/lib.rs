@@ -11,5 +11,7 @@ extern crate alloc;
 pub mod errno;
 pub mod header;
 pub mod platform;
-#[cfg(not(test))]
+// The stand-alone runtime, left out of unit tests (they link std) and of an rlib built for a
+// libc that provides its own (`--no-default-features`).
+#[cfg(all(feature = "rt", not(test)))]
 mod rt;

@@ -4,7 +4,7 @@
 //! group under a time limit.
 //!
 //! The root package cannot host these tests: a `no_std` staticlib cannot be built under
-//! `cargo test` (rust-lang/rust#48665), hence this separate member (style-anchors §2.8).
+//! `cargo test` (rust-lang/rust#48665), hence this separate member.
 
 // A failing check must fail the test, and a panic is how a Rust test fails.
 #![allow(

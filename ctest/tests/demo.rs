@@ -131,9 +131,12 @@ fn minitrace_reports_syscalls_and_exit_status() {
             Some(3),
             "{tag}: wrong exit status; trace:\n{trace}"
         );
+        // What strace prints for the same command: execve's path and argv as strings (read
+        // from the tracee with PTRACE_PEEKDATA), exit_group with its one argument and no
+        // return, then the exit.
         for expected in [
-            "[p1] execve(",
-            "[p1] exit_group(3, ",
+            "[p1] execve(\"/bin/sh\", [\"/bin/sh\", \"-c\", \"exit 3\"], 0x",
+            "[p1] exit_group(3) = ?\n",
             "[p1] +++ exited with 3 +++\n",
         ] {
             assert!(
@@ -213,10 +216,13 @@ fn preloaded_library_traces_like_the_static_build() {
     };
     let static_trace = go(true);
     let preload_trace = go(false);
+    // The tracee's two system calls, as the kernel sees them: write(2) of "hello\n" (6 bytes,
+    // all written) to standard output, then exit_group(3), which does not return.
     assert!(
-        static_trace.starts_with("[p1] execve(")
-            && static_trace.contains("\n[p1] write(1, ")
-            && static_trace.ends_with("[p1] exit_group(3, 0, 0) = ?\n[p1] +++ exited with 3 +++\n"),
+        static_trace.starts_with("[p1] execve(\"")
+            && static_trace.contains(" /* 2 vars */) = 0\n")
+            && static_trace.contains("\n[p1] write(1, \"hello\\n\", 6) = 6\n")
+            && static_trace.ends_with("[p1] exit_group(3) = ?\n[p1] +++ exited with 3 +++\n"),
         "unexpected trace:\n{static_trace}"
     );
     // And the preloaded run did go through our library: the dynamic linker bound `ptrace` and

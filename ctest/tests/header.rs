@@ -505,3 +505,143 @@ fn aarch64_structures_have_glibcs_layout() {
         layouts(Target::Aarch64);
     }
 }
+
+/// `ctest/data/uapi-ptrace-6.18.txt`: the constants and LP64 layouts of Linux v6.18's
+/// `include/uapi/linux/ptrace.h`, transcribed with their source. The test machine's own headers
+/// (Debian 12: Linux 6.1, glibc 2.36) are older, so this is what keeps the header current.
+struct Uapi {
+    constants: Vec<(String, i64)>,
+    structs: Vec<(String, u64, u64)>,
+    fields: Vec<(String, String, u64, u64)>,
+}
+
+fn uapi_6_18() -> Uapi {
+    let path = root().join("ctest/data/uapi-ptrace-6.18.txt");
+    let text = fs::read_to_string(&path).expect("ctest/data/uapi-ptrace-6.18.txt");
+    let num = |s: &str| -> i64 {
+        match s.strip_prefix("0x") {
+            Some(hex) => i64::from_str_radix(hex, 16),
+            None => s.parse(),
+        }
+        .unwrap_or_else(|_| panic!("{}: bad number {s:?}", path.display()))
+    };
+    let mut uapi = Uapi {
+        constants: Vec::new(),
+        structs: Vec::new(),
+        fields: Vec::new(),
+    };
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["struct", name, size, align] => {
+                uapi.structs
+                    .push((name.to_string(), num(size) as u64, num(align) as u64))
+            }
+            ["field", s, member, offset, size] => uapi.fields.push((
+                s.to_string(),
+                member.to_string(),
+                num(offset) as u64,
+                num(size) as u64,
+            )),
+            [name, value] => uapi.constants.push((name.to_string(), num(value))),
+            _ => panic!("{}: unexpected line {line:?}", path.display()),
+        }
+    }
+    assert!(
+        uapi.constants.len() > 50 && uapi.structs.len() == 5,
+        "{} looks truncated",
+        path.display()
+    );
+    uapi
+}
+
+/// glibc's name for a kernel structure (`bits/ptrace-shared.h`): `__ptrace_` before the
+/// kernel's name without its `ptrace_` prefix (`seccomp_metadata` -> `__ptrace_seccomp_metadata`).
+fn glibc_struct_name(kernel: &str) -> String {
+    format!(
+        "__ptrace_{}",
+        kernel.strip_prefix("ptrace_").unwrap_or(kernel)
+    )
+}
+
+fn uapi_6_18_constants(target: Target) {
+    let uapi = uapi_6_18();
+    let names: Vec<String> = uapi.constants.iter().map(|(n, _)| n.clone()).collect();
+    let expected: String = uapi
+        .constants
+        .iter()
+        .map(|(n, v)| format!("{n} {v}\n"))
+        .collect();
+    let ours = values(
+        target,
+        "uapi_6_18_ours",
+        "#include <sys/ptrace.h>\n",
+        &named(&names),
+        true,
+    );
+    assert_eq!(
+        ours,
+        expected,
+        "include/sys/ptrace.h ({}) differs from Linux 6.18's uapi <linux/ptrace.h>",
+        target.name()
+    );
+}
+
+#[test]
+fn every_linux_6_18_uapi_constant_is_defined_with_its_value() {
+    uapi_6_18_constants(Target::Host);
+}
+
+#[test]
+fn aarch64_every_linux_6_18_uapi_constant_is_defined_with_its_value() {
+    if aarch64_available() {
+        uapi_6_18_constants(Target::Aarch64);
+    }
+}
+
+#[test]
+fn structures_have_the_linux_6_18_uapi_layout() {
+    let uapi = uapi_6_18();
+    let mut body = String::new();
+    let mut expected = String::new();
+    for (s, size, align) in &uapi.structs {
+        let ours = glibc_struct_name(s);
+        body.push_str(&format!(
+            "  printf(\"struct {s} %zu %zu\\n\", sizeof(struct {ours}), _Alignof(struct {ours}));\n"
+        ));
+        expected.push_str(&format!("struct {s} {size} {align}\n"));
+        for (_, member, offset, fsize) in uapi.fields.iter().filter(|(fs, ..)| fs == s) {
+            body.push_str(&format!(
+                "  printf(\"field {s} {member} %zu %zu\\n\", offsetof(struct {ours}, {member}), sizeof(((struct {ours} *)0)->{member}));\n"
+            ));
+            expected.push_str(&format!("field {s} {member} {offset} {fsize}\n"));
+        }
+    }
+    let dir = work_dir().join("header");
+    fs::create_dir_all(&dir).expect("mkdir");
+    let c = dir.join("uapi_layout.c");
+    let exe = dir.join("uapi_layout");
+    fs::write(
+        &c,
+        format!("#include <sys/ptrace.h>\n#include <stddef.h>\n#include <stdio.h>\nint main(void) {{\n{body}  return 0;\n}}\n"),
+    )
+    .expect("write");
+    let out = c_compiler()
+        .arg("-I")
+        .arg(root().join("include"))
+        .arg(&c)
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .expect("cc");
+    assert!(
+        out.status.success(),
+        "a Linux 6.18 structure member is missing from include/sys/ptrace.h:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = Command::new(&exe).output().expect("run");
+    assert_eq!(String::from_utf8_lossy(&run.stdout), expected);
+}

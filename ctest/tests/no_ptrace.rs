@@ -1,4 +1,4 @@
-//! The Redox backend where Redox has no ptrace (every Redox since 2025, spec §0): the library
+//! The Redox backend where Redox has no ptrace (every Redox since 2025, docs/redox-protocol.md §0): the library
 //! built with `redox-emulator` and started without `redox-proc-emu`, or with nobody behind its
 //! socket, must fail every request with -1/ENOSYS at once, never hang, and still reap plain
 //! children (the requirement; ENOSYS is what the Redox backend promises there).

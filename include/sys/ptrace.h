@@ -9,9 +9,13 @@
 #define _SYS_PTRACE_H
 
 #include <stdint.h>
-/* Result of PTRACE_GET_SYSCALL_INFO (kernel struct ptrace_syscall_info). */
+/* Result of PTRACE_GET_SYSCALL_INFO and argument of PTRACE_SET_SYSCALL_INFO (kernel struct
+   ptrace_syscall_info, Linux 6.16 layout: `reserved`, `flags` and `seccomp.reserved2` are
+   zero; the offsets of every other member are those of Linux 5.3). */
 struct __ptrace_syscall_info {
   uint8_t op;
+  uint8_t reserved;
+  uint16_t flags;
   uint32_t arch __attribute__((__aligned__(4)));
   uint64_t instruction_pointer;
   uint64_t stack_pointer;
@@ -28,6 +32,7 @@ struct __ptrace_syscall_info {
       uint64_t nr;
       uint64_t args[6];
       uint32_t ret_data;
+      uint32_t reserved2;
     } seccomp;
   };
 };
@@ -196,6 +201,11 @@ long ptrace(int request, ...);
  Read the tracee's syscall user dispatch configuration (0x4211, Linux 6.4).
  */
 #define PTRACE_GET_SYSCALL_USER_DISPATCH_CONFIG 16913
+
+/*
+ Change the system call of the stop (number, arguments or return value) from the
+ */
+#define PTRACE_SET_SYSCALL_INFO 16914
 
 /*
  Kernel spelling of `PTRACE_PEEKUSER`.

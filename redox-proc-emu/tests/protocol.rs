@@ -1,5 +1,5 @@
 //! Protocol tests: speak the Redox v2020 `proc:` protocol to the emulator, on real child
-//! processes. Each test names the section of `/work/shared/spec/redox-proc-scheme.md` (§) it
+//! processes. Each test names the section of `docs/redox-protocol.md` (§) it
 //! checks. Every test body runs in its own process under its own emulator (see `common`).
 
 // Test code: clippy.toml relaxes the panic family only inside #[test] functions; the helpers
@@ -53,6 +53,15 @@ emu_tests!(
     chan_marker,
     getpid_waitpid_stats,
     connections_share_handles,
+    event_register_when_ready,
+    event_stop_wakes_parked_read,
+    event_edge_triggered,
+    event_tracee_death,
+    event_many_tracees,
+    event_unregister,
+    event_handle_ops,
+    event_close_while_parked,
+    event_queue_per_process,
 );
 
 /// Acceptance: exit status passes through.
@@ -105,7 +114,7 @@ static POKE: AtomicU64 = AtomicU64::new(0x1122_3344_5566_7788);
 mod bodies {
     use super::*;
 
-    /// One iteration of the core loop (feasibility Q1, in the Redox protocol):
+    /// One iteration of the core loop (in the Redox protocol):
     /// §1.3 O_TRUNC freeze, §3 regs, §4 mem, §2.2/§2.4 PRE/POST, SINGLESTEP, BREAKPOINT
     /// (rip left on the int3), EXIT payload, §2.3 ESRCH after exit, §5.1 waitpid.
     fn core_once(c: &mut Client) {
@@ -1148,5 +1157,327 @@ mod bodies {
         c1.close(t).unwrap();
         assert_eq!(c2.close(t), Err(EBADF));
         assert_eq!(wait(pid, 0), (pid, 0));
+    }
+
+    /// A child that stops itself, then makes one `getppid` and exits 0; traced with `O_TRUNC`
+    /// (frozen) and continued from its SIGSTOP, so only `trace` writes move it.
+    fn frozen_tracee(c: &mut Client) -> Tr {
+        let pid = stopped_child(|| {
+            raw_syscall0(libc::SYS_getppid);
+            0
+        });
+        let tr = Tr::open(c, pid, O_TRUNC);
+        kill(pid, libc::SIGCONT);
+        tr
+    }
+
+    /// Let the tracee run to its exit and reap it.
+    fn finish(c: &mut Client, tr: &Tr) {
+        assert_eq!(c.write(tr.trace, &0u64.to_le_bytes()), Ok(8));
+        for h in [tr.mem, tr.regs, tr.trace] {
+            c.close(h).unwrap();
+        }
+        assert_eq!(wait(tr.pid, 0), (tr.pid, 0));
+    }
+
+    /// kernel src/event.rs @59177587 l.56-59 (`sync` then `trigger` on register) with
+    /// src/ptrace.rs l.83-91 (`session_fevent_flags`): registering a `trace` handle whose
+    /// event queue is already non-empty queues an event at once (the read does not wait).
+    pub fn event_register_when_ready() {
+        let mut c = Client::connect().unwrap();
+        let tr = frozen_tracee(&mut c);
+        tr.arm(&mut c, PRE);
+        wait_reached(&mut c, tr.trace);
+        let q = open_queue(&mut c);
+        assert_eq!(register(&mut c, q, tr.trace, EV_READ, 7), Ok(24));
+        let before = own_stats(&mut c);
+        assert_eq!(
+            queue_events(&mut c, q),
+            vec![(u64::from(tr.trace), EV_READ, 7)]
+        );
+        use redox_proc_wire::stat;
+        let after = own_stats(&mut c);
+        assert_eq!(
+            after[stat::EVENT_READ_BLOCKED],
+            before[stat::EVENT_READ_BLOCKED]
+        );
+        assert_eq!(after[stat::EVENT_READ], before[stat::EVENT_READ] + 1);
+        assert_eq!(tr.events(&mut c)[0].cause, PRE);
+        c.close(q).unwrap();
+        finish(&mut c, &tr);
+    }
+
+    /// kernel src/ptrace.rs @59177587 l.57-65 (`add_event` triggers EVENT_READ) and
+    /// src/event.rs l.28-30 (the queue read blocks): a stop of an armed tracee wakes a parked
+    /// `event:` read with `{ id: trace handle, flags: EVENT_READ, data }`. The waiting
+    /// connection performs no other operation meanwhile (its counters).
+    pub fn event_stop_wakes_parked_read() {
+        let mut c1 = Client::connect().unwrap();
+        let mut c2 = Client::connect().unwrap();
+        let tr = frozen_tracee(&mut c1);
+        let q = open_queue(&mut c1);
+        assert_eq!(register(&mut c1, q, tr.trace, EV_READ, 0xdead), Ok(24));
+        let reader = std::thread::spawn(move || {
+            let r = c2.read(q, 24 * 4);
+            (c2, r)
+        });
+        use redox_proc_wire::stat;
+        assert!(eventually(
+            || own_stats(&mut c1)[stat::EVENT_READ_BLOCKED] == 1
+        ));
+        tr.arm(&mut c1, PRE);
+        let (mut c2, got) = reader.join().unwrap();
+        assert_eq!(
+            parse_qevents(&got.unwrap()),
+            vec![(u64::from(tr.trace), EV_READ, 0xdead)]
+        );
+        let s = c2.stats(redox_proc_wire::STATS_CONN, false).unwrap();
+        assert_eq!(
+            s[stat::TOTAL],
+            1,
+            "the waiting connection did only its read"
+        );
+        assert_eq!(s[stat::EVENT_READ], 1);
+        assert_eq!(s[stat::EVENT_READ_BLOCKED], 1);
+        let own = own_stats(&mut c1);
+        assert_eq!(own[stat::EVENT_WRITE], 1);
+        assert_eq!(tr.events(&mut c1)[0].cause, PRE);
+        finish(&mut c1, &tr);
+        c1.close(q).unwrap();
+    }
+
+    /// kernel src/ptrace.rs @59177587 l.60-64: EVENT_READ only when the trace handle's queue
+    /// goes from empty to non-empty. A second stop while the first event is unread adds no
+    /// queue event; after a drain, the next stop does.
+    pub fn event_edge_triggered() {
+        let mut c = Client::connect().unwrap();
+        let tr = frozen_tracee(&mut c);
+        let q = open_queue(&mut c);
+        assert_eq!(register(&mut c, q, tr.trace, EV_READ, 1), Ok(24));
+        let me = (u64::from(tr.trace), EV_READ, 1);
+        tr.arm(&mut c, PRE | POST);
+        assert_eq!(queue_events(&mut c, q), vec![me]);
+        // The PRE event stays unread; resume to the POST stop: queue 1 -> 2, no trigger.
+        tr.arm(&mut c, PRE | POST);
+        wait_reached(&mut c, tr.trace);
+        let causes: Vec<u64> = tr.events(&mut c).iter().map(|e| e.cause).collect();
+        assert_eq!(causes, vec![PRE, POST]);
+        // Drained: the next stop fills it again and triggers.
+        tr.arm(&mut c, PRE | POST);
+        assert_eq!(tr.events(&mut c).len(), 1);
+        // Every trigger has happened by now: exactly one event for the two stops.
+        assert_eq!(queue_events(&mut c, q), vec![me]);
+        c.close(q).unwrap();
+        finish(&mut c, &tr);
+    }
+
+    /// kernel src/ptrace.rs @59177587 l.176-183 (`close_tracee`, called on exit from
+    /// src/syscall/process.rs l.1164): the tracee's death triggers EVENT_READ though nothing
+    /// was armed or queued; the trace read then answers ESRCH.
+    pub fn event_tracee_death() {
+        let mut c = Client::connect().unwrap();
+        let tr = frozen_tracee(&mut c);
+        let q = open_queue(&mut c);
+        assert_eq!(register(&mut c, q, tr.trace, EV_READ, 42), Ok(24));
+        assert_eq!(c.write(tr.trace, &0u64.to_le_bytes()), Ok(8));
+        assert_eq!(
+            queue_events(&mut c, q),
+            vec![(u64::from(tr.trace), EV_READ, 42)]
+        );
+        assert_eq!(c.read(tr.trace, 56), Err(ESRCH));
+        assert_eq!(wait(tr.pid, 0), (tr.pid, 0));
+        for h in [tr.mem, tr.regs, tr.trace, q] {
+            c.close(h).unwrap();
+        }
+    }
+
+    /// kernel src/event.rs @59177587 l.173-191 (`trigger` per registered file, with its
+    /// `data`): one queue watching 4 trace handles blocks until one of them stops and reports
+    /// that one's `id` and `data`.
+    pub fn event_many_tracees() {
+        let mut c1 = Client::connect().unwrap();
+        let mut c2 = Client::connect().unwrap();
+        let trs: Vec<Tr> = (0..4).map(|_| frozen_tracee(&mut c1)).collect();
+        let q = open_queue(&mut c1);
+        let mut batch = Vec::new();
+        for (i, tr) in trs.iter().enumerate() {
+            batch.extend_from_slice(&redox_proc_wire::encode_event(
+                u64::from(tr.trace),
+                EV_READ,
+                100 + i as u64,
+            ));
+        }
+        assert_eq!(c1.write(q, &batch), Ok(96));
+        let reader = std::thread::spawn(move || {
+            let r = c2.read(q, 24 * 8);
+            (c2, r)
+        });
+        use redox_proc_wire::stat;
+        assert!(eventually(
+            || own_stats(&mut c1)[stat::EVENT_READ_BLOCKED] == 1
+        ));
+        trs[2].arm(&mut c1, PRE);
+        let (_c2, got) = reader.join().unwrap();
+        assert_eq!(
+            parse_qevents(&got.unwrap()),
+            vec![(u64::from(trs[2].trace), EV_READ, 102)]
+        );
+        assert_eq!(trs[2].events(&mut c1)[0].cause, PRE);
+        c1.close(q).unwrap();
+        for tr in &trs {
+            finish(&mut c1, tr);
+        }
+    }
+
+    /// kernel src/event.rs @59177587 l.126-138 (`register`: flags 0 removes the
+    /// registration with the same `id` and `data`; another `data` is a different key).
+    pub fn event_unregister() {
+        let mut c = Client::connect().unwrap();
+        let a = frozen_tracee(&mut c);
+        let b = frozen_tracee(&mut c);
+        let q = open_queue(&mut c);
+        assert_eq!(register(&mut c, q, a.trace, EV_READ, 1), Ok(24));
+        // Flags 0 with another data: no such registration, nothing removed.
+        assert_eq!(register(&mut c, q, a.trace, 0, 9), Ok(24));
+        a.arm(&mut c, PRE | POST);
+        assert_eq!(a.events(&mut c).len(), 1);
+        assert_eq!(
+            queue_events(&mut c, q),
+            vec![(u64::from(a.trace), EV_READ, 1)]
+        );
+        // Now really unregister, then let `a` stop again before `b` stops.
+        assert_eq!(register(&mut c, q, a.trace, 0, 1), Ok(24));
+        assert_eq!(register(&mut c, q, b.trace, EV_READ, 2), Ok(24));
+        a.arm(&mut c, PRE | POST);
+        assert_eq!(a.events(&mut c).len(), 1);
+        b.arm(&mut c, PRE);
+        assert_eq!(b.events(&mut c).len(), 1);
+        assert_eq!(
+            queue_events(&mut c, q),
+            vec![(u64::from(b.trace), EV_READ, 2)]
+        );
+        c.close(q).unwrap();
+        finish(&mut c, &a);
+        finish(&mut c, &b);
+    }
+
+    /// kernel src/event.rs @59177587 l.32-63 and src/scheme/event.rs: open spellings, EBADF
+    /// for an unknown handle id and for a queue id (an `event:` file has no `fevent`: the
+    /// `Scheme` default, redox-os/syscall @b12d582d src/scheme/scheme.rs l.121-123); other
+    /// `proc:` handles register but are never ready (src/scheme/proc.rs l.608); partial
+    /// trailing bytes are ignored; a buffer under 24 bytes reads 0 without waiting
+    /// (src/sync/wait_queue.rs l.43-49); `fcntl` 0, `fpath` `event:`, no seek, no dup.
+    pub fn event_handle_ops() {
+        let mut c = Client::connect().unwrap();
+        let q = c.open("/scheme/event", 0).unwrap();
+        let q2 = c.open("event:", O_NONBLOCK).unwrap();
+        assert_eq!(c.fpath(q).unwrap(), "event:");
+        assert_eq!(c.fcntl(q, 3, 0), Ok(0));
+        assert_eq!(c.fcntl(q, 4, O_NONBLOCK), Ok(0));
+        assert_eq!(c.seek(q, 0, SEEK_SET), Err(EBADF));
+        assert_eq!(c.dup(q, "x"), Err(EBADF));
+        assert_eq!(register(&mut c, q, 9999, EV_READ, 0), Err(EBADF));
+        assert_eq!(register(&mut c, q, 0, EV_READ, 0), Err(EBADF));
+        assert_eq!(register(&mut c, q, q2, EV_READ, 0), Err(EBADF));
+        // Nothing queued, buffer too small for one event: 0 at once. (O_NONBLOCK is not
+        // honoured: a read of a larger buffer would wait, see event_close_while_parked.)
+        assert_eq!(c.read(q2, 23), Ok(Vec::new()));
+        let tr = frozen_tracee(&mut c);
+        let mut buf = redox_proc_wire::encode_event(u64::from(tr.regs), EV_READ, 3).to_vec();
+        buf.extend_from_slice(&[0xff; 5]);
+        assert_eq!(c.write(q, &buf), Ok(24));
+        assert_eq!(register(&mut c, q, tr.mem, EV_READ, 4), Ok(24));
+        assert_eq!(register(&mut c, q, tr.trace, EV_READ, 5), Ok(24));
+        tr.arm(&mut c, PRE);
+        // Only the trace handle is ever ready.
+        assert_eq!(
+            queue_events(&mut c, q),
+            vec![(u64::from(tr.trace), EV_READ, 5)]
+        );
+        use redox_proc_wire::stat;
+        let s = own_stats(&mut c);
+        assert_eq!(s[stat::EVENT_WRITE], 6);
+        assert_eq!(s[stat::EVENT_READ], 2);
+        c.close(q).unwrap();
+        c.close(q2).unwrap();
+        assert_eq!(c.fpath(q), Err(EBADF));
+        assert_eq!(c.read(q, 24), Err(EBADF));
+        finish(&mut c, &tr);
+    }
+
+    /// kernel src/context/file.rs @59177587 l.33-47 with src/syscall/fs.rs l.18-25: a read
+    /// in progress holds its own reference to the file, so `close` of the queue answers 0
+    /// but the scheme's close does not run; the parked read stays and is answered by the
+    /// queue's next event. The handle is gone at once (EBADF). Closing a registered `trace`
+    /// handle drops its registrations (`unregister_file`, file.rs l.37).
+    pub fn event_close_while_parked() {
+        let mut c1 = Client::connect().unwrap();
+        let mut c2 = Client::connect().unwrap();
+        let tr = frozen_tracee(&mut c1);
+        let q = c1.open("event:", O_NONBLOCK).unwrap();
+        assert_eq!(register(&mut c1, q, tr.trace, EV_READ, 8), Ok(24));
+        let reader = std::thread::spawn(move || {
+            let r = c2.read(q, 24 * 4);
+            (c2, r)
+        });
+        use redox_proc_wire::stat;
+        assert!(eventually(
+            || own_stats(&mut c1)[stat::EVENT_READ_BLOCKED] == 1
+        ));
+        assert_eq!(c1.close(q), Ok(()));
+        assert_eq!(c1.close(q), Err(EBADF));
+        assert_eq!(register(&mut c1, q, tr.trace, EV_READ, 8), Err(EBADF));
+        tr.arm(&mut c1, PRE);
+        let (_c2, got) = reader.join().unwrap();
+        assert_eq!(
+            parse_qevents(&got.unwrap()),
+            vec![(u64::from(tr.trace), EV_READ, 8)]
+        );
+        assert_eq!(tr.events(&mut c1)[0].cause, PRE);
+        // unregister_file on the trace handle's close: the tracee's later death (with the
+        // session gone too, proc.rs l.651-656) reaches no queue.
+        let q = open_queue(&mut c1);
+        assert_eq!(register(&mut c1, q, tr.trace, EV_READ, 1), Ok(24));
+        for h in [tr.mem, tr.regs, tr.trace] {
+            c1.close(h).unwrap();
+        }
+        assert_eq!(wait(tr.pid, 0), (tr.pid, 0));
+        let sentinel = frozen_tracee(&mut c1);
+        assert_eq!(register(&mut c1, q, sentinel.trace, EV_READ, 2), Ok(24));
+        sentinel.arm(&mut c1, PRE);
+        assert_eq!(
+            queue_events(&mut c1, q),
+            vec![(u64::from(sentinel.trace), EV_READ, 2)]
+        );
+        c1.close(q).unwrap();
+        finish(&mut c1, &sentinel);
+    }
+
+    /// Queues are handles, and handles belong to the client process (kernel src/event.rs
+    /// @59177587 l.34-42 looks `id` up in the calling context's files; another process's
+    /// queue number is no file of its own): another client process gets EBADF.
+    pub fn event_queue_per_process() {
+        let mut c = Client::connect().unwrap();
+        let q = open_queue(&mut c);
+        let t = frozen_tracee(&mut c);
+        let (qn, tn) = (q, t.trace);
+        let pid = fork_child(move || {
+            let mut k = Client::connect().unwrap();
+            let bad = [
+                k.read(qn, 24).err() != Some(EBADF),
+                register(&mut k, qn, tn, EV_READ, 0) != Err(EBADF),
+                k.fcntl(qn, 3, 0) != Err(EBADF),
+                k.close(qn) != Err(EBADF),
+            ];
+            bad.iter()
+                .enumerate()
+                .map(|(i, b)| i32::from(*b) << i)
+                .sum()
+        });
+        assert_eq!(wait(pid, 0), (pid, 0));
+        // Still ours.
+        assert_eq!(register(&mut c, q, tn, EV_READ, 6), Ok(24));
+        c.close(q).unwrap();
+        finish(&mut c, &t);
     }
 }

@@ -11,6 +11,9 @@
 //!
 //! Request message = [`Request`] header ([`REQ_HEADER_LEN`] bytes) followed by the payload
 //! (path for `OPEN`/`DUP`, data for `WRITE`, nothing otherwise).
+//!
+//! `event:` queue handles read and write arrays of [`EVENT_LEN`]-byte events (redox_syscall
+//! `Event`): `id` u64 @0, `flags` u64 @8 ([`EVENT_READ`], [`EVENT_WRITE`]), `data` u64 @16.
 //! Response message = [`Response`] header ([`RESP_HEADER_LEN`] bytes) followed by the payload
 //! (data for `READ`, counters for `STATS`, the path for `FPATH`).
 #![no_std]
@@ -54,7 +57,7 @@ pub mod op {
     /// `b` bit 0 = reset
     /// afterwards. Payload: [`super::STATS_LEN`] little-endian `u64` counters. Not counted.
     pub const STATS: u32 = 11;
-    /// `handle`. Payload: `proc:PID/OPERATION`. Result: its length.
+    /// `handle`. Payload: `proc:PID/OPERATION` (`event:` for a queue). Result: its length.
     pub const FPATH: u32 = 12;
 }
 
@@ -94,6 +97,35 @@ pub mod stat {
     pub const TRACE_OPEN: usize = 26;
     /// Trace reads that had to wait (were parked by the emulator).
     pub const TRACE_READ_BLOCKED: usize = 27;
+    /// `READ` of an `event:` queue handle.
+    pub const EVENT_READ: usize = 28;
+    /// `WRITE` of an `event:` queue handle (registrations).
+    pub const EVENT_WRITE: usize = 29;
+    /// `event:` reads that had to wait (were parked by the emulator).
+    pub const EVENT_READ_BLOCKED: usize = 30;
+}
+
+/// Size of one `event:` event (redox_syscall 0.9.5 `data.rs` `struct Event`, x86_64):
+/// `id: usize` @0, `flags: usize` @8, `data: usize` @16, little-endian.
+pub const EVENT_LEN: usize = 24;
+/// `EventFlags::EVENT_READ` (redox_syscall 0.9.5 `flag.rs`).
+pub const EVENT_READ: u64 = 1;
+/// `EventFlags::EVENT_WRITE` (redox_syscall 0.9.5 `flag.rs`).
+pub const EVENT_WRITE: u64 = 2;
+
+/// Encodes one `event:` event ([`EVENT_LEN`] bytes).
+pub fn encode_event(id: u64, flags: u64, data: u64) -> [u8; EVENT_LEN] {
+    let mut out = [0u8; EVENT_LEN];
+    put_u64(&mut out, 0, id);
+    put_u64(&mut out, 8, flags);
+    put_u64(&mut out, 16, data);
+    out
+}
+
+/// Decodes one `event:` event: `(id, flags, data)`. `None` if `buf` is shorter than
+/// [`EVENT_LEN`].
+pub fn decode_event(buf: &[u8]) -> Option<(u64, u64, u64)> {
+    Some((get_u64(buf, 0)?, get_u64(buf, 8)?, get_u64(buf, 16)?))
 }
 
 /// Number of `u64` counters in a `STATS` payload.
@@ -229,5 +261,8 @@ mod tests {
         assert_eq!(d, s);
         assert!(p.is_empty());
         assert!(Request::decode(&[0u8; 39]).is_none());
+        let ev = encode_event(3, EVENT_READ, u64::MAX);
+        assert_eq!(decode_event(&ev), Some((3, EVENT_READ, u64::MAX)));
+        assert!(decode_event(&ev[..23]).is_none());
     }
 }

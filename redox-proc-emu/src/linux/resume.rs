@@ -17,7 +17,7 @@ impl Emu {
         let step = armed & STEP != 0;
         let sys_armed = armed & (PRE | POST) != 0;
         if step && sys_armed {
-            // PTRACE_SINGLESTEP suppresses syscall-stops (feasibility trap 8): use
+            // PTRACE_SINGLESTEP suppresses syscall-stops: use
             // PTRACE_SYSCALL for the step that crosses a `syscall` instruction.
             if kind == Some(StopKind::SysEntry) {
                 return if armed & POST != 0 {
@@ -69,7 +69,7 @@ impl Emu {
         };
         if kind == StopKind::GroupStop {
             // A job-control stop stays a job-control stop: ptrace resumes never undo it
-            // (Redox §5.1; feasibility trap 5).
+            // (Redox §5.1).
             if sys::ptrace(libc::PTRACE_LISTEN, pid, 0, 0).is_ok() {
                 if let Some(t) = self.tracees.get_mut(&pid) {
                     t.stop = None;
@@ -131,7 +131,7 @@ impl Emu {
             return Ok(false);
         }
         let state = sys::proc_stat(pid).map(|s| s.0);
-        // Never PTRACE_INTERRUPT a task that is already stopped (feasibility trap 2).
+        // Never PTRACE_INTERRUPT a task that is already stopped.
         if listening || state != Some(b'T') {
             sys::ptrace(libc::PTRACE_INTERRUPT, pid, 0, 0).map_err(|_| libc::ESRCH)?;
         }

@@ -53,6 +53,8 @@ impl Emu {
             t.listening = false;
             self.exits.insert(pid, status);
         }
+        // The tracer's `event:` queues learn of the death (ptrace.rs `close_tracee`).
+        self.close_tracee(pid);
         self.release_vfork_parents(pid);
     }
 
@@ -61,7 +63,7 @@ impl Emu {
         let ev = (status >> 16) & 0xff;
         let stepping = self.tracees.get(&pid).is_some_and(|t| t.stepping);
         if sig == libc::SIGTRAP | 0x80 {
-            // Entry/exit from PTRACE_GET_SYSCALL_INFO, never from a toggle (feasibility Q3).
+            // Entry/exit from PTRACE_GET_SYSCALL_INFO, never from a toggle.
             match sys::syscall_op(pid) {
                 Ok(1) => StopKind::SysEntry,
                 _ => StopKind::SysExit,
@@ -97,7 +99,7 @@ impl Emu {
         let known = self.tracees.get(&pid).is_some_and(|t| t.attached);
         if !known {
             // First stop of a task auto-attached by TRACECLONE/FORK/VFORK. It may arrive
-            // before or after the parent's event stop (feasibility trap 11).
+            // before or after the parent's event stop.
             self.exits.remove(&pid);
             self.tracees.insert(
                 pid,
@@ -143,7 +145,7 @@ impl Emu {
             return false;
         }
         s.reached = true;
-        s.queue.push_back(ev);
+        self.add_event(pid, ev);
         if let Some(t) = self.tracees.get_mut(&pid) {
             t.hold = true;
             t.last_event = Some(ev);
@@ -160,7 +162,7 @@ impl Emu {
         if s.armed.is_none_or(|a| a & cause != cause) {
             return false;
         }
-        s.queue.push_back(ev);
+        self.add_event(pid, ev);
         true
     }
 

@@ -26,12 +26,16 @@ impl Emu {
         }
     }
 
-    /// `fcntl` (proc.rs l.589-597): F_SETFL replaces all stored flags.
+    /// `fcntl` (proc.rs l.589-597): F_SETFL replaces all stored flags. An `event:` queue
+    /// answers 0 to any command (scheme/event.rs l.45-50).
     pub(super) fn fcntl(&mut self, id: u64, h: u32, cmd: u64, arg: u64) -> Reply {
         let hd = match self.handle_mut(id, h) {
             Ok(hd) => hd,
             Err(e) => return err(e),
         };
+        if hd.kind == Kind::EventQueue {
+            return val(0);
+        }
         match cmd as usize {
             F_GETFL => val(hd.flags as i64),
             F_SETFL => {
@@ -55,6 +59,8 @@ impl Emu {
             Kind::Mem => "mem",
             Kind::Exe => "exe",
             Kind::Chan => return ok_len([b"chan:".as_slice(), &hd.data].concat()),
+            // scheme/event.rs l.52-60.
+            Kind::EventQueue => return ok_len(b"event:".to_vec()),
         };
         ok_len(format!("proc:{}/{name}", hd.pid).into_bytes())
     }
@@ -67,6 +73,8 @@ impl Emu {
             .get_mut(&client)
             .and_then(|c| c.handles.remove(&h))
             .ok_or(libc::EBADF)?;
+        // Every file's last close unregisters it from all queues (context/file.rs l.37).
+        self.unregister_file(client, h);
         self.release_clones(hd.clones);
         match hd.kind {
             Kind::Trace => {
@@ -102,6 +110,7 @@ impl Emu {
                     self.chans.remove(&hd.data);
                 }
             }
+            Kind::EventQueue => self.close_queue(client, h),
             Kind::Exe => {}
             _ => self.maybe_detach(hd.pid),
         }

@@ -24,21 +24,13 @@ impl Emu {
         let r = match kind {
             Kind::Trace => {
                 self.count(id, stat::TRACE_READ);
-                match self.trace_read(id, req.handle, len) {
-                    Some(Ok(d)) => ok_len(d),
-                    Some(Err(e)) => err(e),
-                    None => {
-                        self.count(id, stat::TRACE_READ_BLOCKED);
-                        if let Some(c) = self.conns.get_mut(&id) {
-                            c.parked = Some(Parked::Read {
-                                handle: req.handle,
-                                len,
-                                seq: req.seq,
-                            });
-                        }
-                        return None;
-                    }
-                }
+                let r = self.trace_read(id, req.handle, len);
+                let parked = Parked::Read {
+                    handle: req.handle,
+                    len,
+                    seq: req.seq,
+                };
+                return self.reply_or_park(id, r, parked, stat::TRACE_READ_BLOCKED);
             }
             Kind::RegsInt => {
                 self.count(id, stat::REGS_INT_READ);
@@ -65,9 +57,41 @@ impl Emu {
                 }
                 Err(e) => err(e),
             },
+            Kind::EventQueue => {
+                self.count(id, stat::EVENT_READ);
+                let r = self.event_read(id, req.handle, len);
+                let parked = Parked::Events {
+                    handle: req.handle,
+                    len,
+                    seq: req.seq,
+                };
+                return self.reply_or_park(id, r, parked, stat::EVENT_READ_BLOCKED);
+            }
             Kind::Chan => err(libc::EBADF),
         };
         Some(r)
+    }
+
+    /// The reply of a read that may wait: `None` parks it on the connection (answered later
+    /// by `service_parked`) and counts it in `blocked`.
+    fn reply_or_park(
+        &mut self,
+        id: u64,
+        r: Option<Res<Vec<u8>>>,
+        parked: Parked,
+        blocked: usize,
+    ) -> Option<Reply> {
+        match r {
+            Some(Ok(d)) => Some(ok_len(d)),
+            Some(Err(e)) => Some(err(e)),
+            None => {
+                self.count(id, blocked);
+                if let Some(c) = self.conns.get_mut(&id) {
+                    c.parked = Some(parked);
+                }
+                None
+            }
+        }
     }
 
     /// Trace read (proc.rs l.416-457; ptrace.rs `wait` l.241-270). `None` = must wait.
@@ -143,6 +167,10 @@ impl Emu {
             Kind::Mem => {
                 self.count(id, stat::MEM_WRITE);
                 self.mem_rw(id, h, data.len(), Some(data))
+            }
+            Kind::EventQueue => {
+                self.count(id, stat::EVENT_WRITE);
+                self.event_write(id, h, data)
             }
             Kind::Exe | Kind::Chan => err(libc::EBADF),
         }

@@ -1,9 +1,12 @@
 //! The Redox side: the v2020 `proc:` scheme operations, plus `chan:` markers and the process
 //! calls. Citations are to redox-os/kernel @59177587 unless said otherwise.
 //!
+//! The `event:` scheme (queues, `fevent` of `trace` handles) is in [`event`].
+//!
 //! This module holds the request dispatcher, the handle lookups and `kill`; the file
 //! operations are in its submodules.
 
+mod event;
 mod handle;
 mod io;
 mod mem;
@@ -152,7 +155,7 @@ impl Emu {
 
     /// `kill(pid, sig)` with the duplicate-event quirk: a signal waking a tracee that sleeps
     /// at a stop makes `breakpoint_callback` loop and queue the same event again
-    /// (sync/wait_condition.rs and ptrace.rs l.278-316 @59177587; spec §2.5).
+    /// (sync/wait_condition.rs and ptrace.rs l.278-316 @59177587; docs/redox-protocol.md §2.5).
     fn kill(&mut self, id: u64, pid: i64, sig: u64) -> Reply {
         if pid <= 0 || pid > i64::from(i32::MAX) || sig > 64 {
             return err(libc::EINVAL);
@@ -173,8 +176,8 @@ impl Emu {
         if held && sig != 0 && sig != libc::SIGKILL {
             let blocked = sys::sigmask(pid, "SigBlk:") & (1u64 << ((sig - 1) & 63)) != 0;
             let last = self.tracees.get(&pid).and_then(|t| t.last_event);
-            if !blocked && let (Some(ev), Some(s)) = (last, self.sessions.get_mut(&pid)) {
-                s.queue.push_back(ev);
+            if !blocked && let Some(ev) = last {
+                self.add_event(pid, ev);
             }
         }
         // SAFETY: plain kill(2).

@@ -11,7 +11,8 @@ use crate::sys::{self, Res};
 
 impl Emu {
     /// `open` (proc.rs l.211-300). Paths: `proc:PID/OP` or `/scheme/proc/PID/OP`;
-    /// `chan:NAME` or `/scheme/chan/NAME` (relibc's TRACEME marker).
+    /// `chan:NAME` or `/scheme/chan/NAME` (relibc's TRACEME marker); `event:` or
+    /// `/scheme/event` (a new event queue; what follows is ignored, scheme/event.rs l.12).
     pub(super) fn open(&mut self, id: u64, path: &[u8], flags: u64) -> Res<u32> {
         let path = std::str::from_utf8(path).map_err(|_| libc::EINVAL)?;
         if let Some(rest) = path
@@ -24,12 +25,17 @@ impl Emu {
             .or_else(|| path.strip_prefix("/scheme/chan/"))
         {
             self.open_chan(id, name.as_bytes(), flags)
+        } else if path.starts_with("event:")
+            || path == "/scheme/event"
+            || path.starts_with("/scheme/event/")
+        {
+            self.open_event(id, flags)
         } else {
             Err(libc::ENOENT)
         }
     }
 
-    fn insert_handle(&mut self, id: u64, h: Handle) -> Res<u32> {
+    pub(super) fn insert_handle(&mut self, id: u64, h: Handle) -> Res<u32> {
         let pid = self.pid_of(id);
         let c = self.clients.get_mut(&pid).ok_or(libc::EBADF)?;
         let n = c.next_handle;
@@ -167,7 +173,9 @@ impl Emu {
             Ok(hd) => (hd.pid, hd.flags, hd.kind),
             Err(e) => return err(e),
         };
-        if kind == Kind::Chan {
+        // `event:` has no `dup`: the `Scheme` default is EBADF (redox-os/syscall @b12d582d
+        // src/scheme/scheme.rs l.86-88).
+        if matches!(kind, Kind::Chan | Kind::EventQueue) {
             return err(libc::EBADF);
         }
         let Ok(name) = std::str::from_utf8(name) else {

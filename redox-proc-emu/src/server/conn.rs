@@ -46,6 +46,9 @@ impl Emu {
             let Some(c) = self.conns.remove(&id) else {
                 continue;
             };
+            if let Some(Parked::Events { handle, .. }) = c.parked {
+                self.parked_read_done(c.pid, handle);
+            }
             let last = match self.clients.get_mut(&c.pid) {
                 Some(cl) => {
                     cl.conns = cl.conns.saturating_sub(1);
@@ -64,6 +67,7 @@ impl Emu {
                 for h in hids {
                     let _ = self.close_handle(c.pid, h, false);
                 }
+                self.drop_client_events(c.pid);
                 self.clients.remove(&c.pid);
             }
         }
@@ -78,31 +82,36 @@ impl Emu {
             .map(|(id, _)| *id)
             .collect();
         for id in ids {
-            let parked = self.conns.get_mut(&id).and_then(|c| c.parked.take());
-            match parked {
-                Some(Parked::Read { handle, len, seq }) => match self.trace_read(id, handle, len) {
-                    Some(res) => {
-                        let (res, data) = match res {
-                            Ok(d) => (Ok(d.len() as i64), d),
-                            Err(e) => (Err(e), Vec::new()),
-                        };
-                        self.respond(id, seq, res, 0, &data);
+            let Some(parked) = self.conns.get_mut(&id).and_then(|c| c.parked.take()) else {
+                continue;
+            };
+            // `None`: still cannot be answered, park it again.
+            let answer = match parked {
+                Parked::Read { handle, len, seq } => {
+                    self.trace_read(id, handle, len).map(|r| (seq, r, 0))
+                }
+                Parked::Events { handle, len, seq } => {
+                    self.event_read(id, handle, len).map(|r| (seq, r, 0))
+                }
+                Parked::Wait { pid, seq } => self
+                    .exits
+                    .get(&pid)
+                    .map(|&st| (seq, Ok(Vec::new()), st as u64)),
+            };
+            match answer {
+                Some((seq, res, aux)) => {
+                    let (res, data) = match (parked, res) {
+                        (Parked::Wait { pid, .. }, _) => (Ok(i64::from(pid)), Vec::new()),
+                        (_, Ok(d)) => (Ok(d.len() as i64), d),
+                        (_, Err(e)) => (Err(e), Vec::new()),
+                    };
+                    self.respond(id, seq, res, aux, &data);
+                }
+                None => {
+                    if let Some(c) = self.conns.get_mut(&id) {
+                        c.parked = Some(parked);
                     }
-                    None => {
-                        if let Some(c) = self.conns.get_mut(&id) {
-                            c.parked = Some(Parked::Read { handle, len, seq });
-                        }
-                    }
-                },
-                Some(Parked::Wait { pid, seq }) => match self.exits.get(&pid) {
-                    Some(&st) => self.respond(id, seq, Ok(i64::from(pid)), st as u64, &[]),
-                    None => {
-                        if let Some(c) = self.conns.get_mut(&id) {
-                            c.parked = Some(Parked::Wait { pid, seq });
-                        }
-                    }
-                },
-                None => {}
+                }
             }
         }
     }

@@ -52,10 +52,10 @@ impl Emu {
             for (id, p) in ids.iter().zip(fds.iter().skip(2)) {
                 if p.revents & libc::POLLIN != 0 {
                     self.serve(*id, &mut buf);
-                } else if p.revents & (libc::POLLHUP | libc::POLLERR) != 0 {
-                    if let Some(c) = self.conns.get_mut(id) {
-                        c.dead = true;
-                    }
+                } else if p.revents & (libc::POLLHUP | libc::POLLERR) != 0
+                    && let Some(c) = self.conns.get_mut(id)
+                {
+                    c.dead = true;
                 }
             }
             self.drop_dead();
@@ -94,10 +94,10 @@ impl Emu {
             )
         };
         if n <= 0 {
-            if n == 0 || sys::errno() != libc::EAGAIN {
-                if let Some(c) = self.conns.get_mut(&id) {
-                    c.dead = true;
-                }
+            if (n == 0 || sys::errno() != libc::EAGAIN)
+                && let Some(c) = self.conns.get_mut(&id)
+            {
+                c.dead = true;
             }
             return;
         }

@@ -32,6 +32,8 @@ pub(crate) enum Kind {
     Mem,
     Exe,
     Chan,
+    /// An `event:` queue (`scheme/event.rs` @59177587); its events are in `Emu::queues`.
+    EventQueue,
 }
 
 pub(crate) struct Handle {
@@ -65,9 +67,41 @@ pub(crate) struct Session {
     pub queue: VecDeque<PtraceEvent>,
 }
 
+/// An `event:` queue (`event.rs` @59177587 `EventQueue`, l.15-18).
+pub(crate) struct EventQueue {
+    /// Pending events: `(id, flags, data)`.
+    pub events: VecDeque<(u64, u64, u64)>,
+    /// Still reachable through its handle. A queue closed while a read is parked on it lives
+    /// until that read is answered (see `scheme/event.rs`).
+    pub open: bool,
+}
+
+/// One queue's interest in a file (`event.rs` @59177587 `QueueKey`, l.100-105): the queue's
+/// handle, the `id` and `data` it registered with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct QueueKey {
+    pub queue: u32,
+    pub id: u64,
+    pub data: u64,
+}
+
+#[derive(Clone, Copy)]
 pub(crate) enum Parked {
-    Read { handle: u32, len: usize, seq: u32 },
-    Wait { pid: i32, seq: u32 },
+    Read {
+        handle: u32,
+        len: usize,
+        seq: u32,
+    },
+    /// A blocking read of an `event:` queue handle.
+    Events {
+        handle: u32,
+        len: usize,
+        seq: u32,
+    },
+    Wait {
+        pid: i32,
+        seq: u32,
+    },
 }
 
 /// One connection: a channel of a client process. Handles belong to the process (all its
@@ -105,6 +139,11 @@ pub(crate) struct Emu {
     pub exits: BTreeMap<i32, i32>,
     /// `chan:` names: owner pid and its start time (the marker lives as long as the owner).
     pub chans: BTreeMap<Vec<u8>, (i32, u64)>,
+    /// `event:` queues by (client pid, queue handle).
+    pub queues: BTreeMap<(i32, u32), EventQueue>,
+    /// Registrations by (client pid, file handle) (`event.rs` @59177587 `Registry`, l.107):
+    /// queue key → event flags.
+    pub registry: BTreeMap<(i32, u32), BTreeMap<QueueKey, u64>>,
     pub totals: [u64; wire::STATS_LEN],
     /// `REDOX_PROC_EMU_DEBUG` set: trace the state machine on stderr.
     pub debug: bool,
@@ -190,6 +229,8 @@ pub fn run(program: &str, args: &[String]) -> i32 {
         pending_clone: BTreeMap::new(),
         exits: BTreeMap::new(),
         chans: BTreeMap::new(),
+        queues: BTreeMap::new(),
+        registry: BTreeMap::new(),
         totals: [0; wire::STATS_LEN],
         debug: std::env::var_os("REDOX_PROC_EMU_DEBUG").is_some(),
     };

@@ -294,3 +294,50 @@ pub fn eventually(mut cond: impl FnMut() -> bool) -> bool {
     }
     false
 }
+
+/// `EventFlags::EVENT_READ` (redox_syscall 0.9.5 `flag.rs`).
+pub const EV_READ: u64 = redox_proc_wire::EVENT_READ;
+/// One `event:` event: `(id, flags, data)`.
+pub type QEv = (u64, u64, u64);
+
+/// Opens a new `event:` queue.
+pub fn open_queue(c: &mut Client) -> u32 {
+    c.open("event:", O_RDWR).unwrap()
+}
+
+/// Writes one 24-byte `Event { id, flags, data }` to queue `q` (register, or unregister with
+/// flags 0).
+pub fn register(c: &mut Client, q: u32, id: u32, flags: u64, data: u64) -> Result<usize, Errno> {
+    c.write(
+        q,
+        &redox_proc_wire::encode_event(u64::from(id), flags, data),
+    )
+}
+
+pub fn parse_qevents(bytes: &[u8]) -> Vec<QEv> {
+    assert_eq!(bytes.len() % redox_proc_wire::EVENT_LEN, 0);
+    bytes
+        .chunks_exact(redox_proc_wire::EVENT_LEN)
+        .map(|c| redox_proc_wire::decode_event(c).unwrap())
+        .collect()
+}
+
+/// Blocking read of up to 16 events from queue `q`.
+pub fn queue_events(c: &mut Client, q: u32) -> Vec<QEv> {
+    parse_qevents(&c.read(q, redox_proc_wire::EVENT_LEN * 16).unwrap())
+}
+
+/// Waits until the armed breakpoint of `trace` is reached, without draining its events (a
+/// non-blocking read of 0 bytes answers 0 once reached, EAGAIN before). Leaves the flags
+/// at `O_RDWR`.
+pub fn wait_reached(c: &mut Client, trace: u32) {
+    c.fcntl(trace, syscall::flag::F_SETFL, O_RDWR | O_NONBLOCK)
+        .unwrap();
+    assert!(eventually(|| c.read(trace, 0) == Ok(Vec::new())));
+    c.fcntl(trace, syscall::flag::F_SETFL, O_RDWR).unwrap();
+}
+
+/// Own-process counters.
+pub fn own_stats(c: &mut Client) -> Vec<u64> {
+    c.stats(redox_proc_wire::STATS_SELF, false).unwrap()
+}

@@ -77,6 +77,10 @@ pub const PTRACE_GET_RSEQ_CONFIGURATION: c_int = 0x420f;
 pub const PTRACE_SET_SYSCALL_USER_DISPATCH_CONFIG: c_int = 0x4210;
 /// Read the tracee's syscall user dispatch configuration (0x4211, Linux 6.4).
 pub const PTRACE_GET_SYSCALL_USER_DISPATCH_CONFIG: c_int = 0x4211;
+/// Change the system call of the stop (number, arguments or return value) from the
+/// `__ptrace_syscall_info` at `data`, `addr` being its size (0x4212, Linux 6.16; kernel
+/// `kernel/ptrace.c` `ptrace_set_syscall_info`).
+pub const PTRACE_SET_SYSCALL_INFO: c_int = 0x4212;
 
 /// Kernel spelling of `PTRACE_PEEKUSER`.
 pub const PTRACE_PEEKUSR: c_int = PTRACE_PEEKUSER;

@@ -22,10 +22,14 @@ pub const SYS_WAIT4: usize = 260;
 pub mod nr {
     /// `close`.
     pub const CLOSE: usize = 3;
-    /// `sched_yield`.
-    pub const SCHED_YIELD: usize = 24;
-    /// `nanosleep`.
-    pub const NANOSLEEP: usize = 35;
+    /// `rt_sigprocmask`.
+    pub const RT_SIGPROCMASK: usize = 14;
+    /// `getuid`.
+    pub const GETUID: usize = 102;
+    /// `rt_sigqueueinfo`.
+    pub const RT_SIGQUEUEINFO: usize = 129;
+    /// `futex`.
+    pub const FUTEX: usize = 202;
     /// `getpid`.
     pub const GETPID: usize = 39;
     /// `socket`.
@@ -50,10 +54,14 @@ pub mod nr {
 pub mod nr {
     /// `close`.
     pub const CLOSE: usize = 57;
-    /// `sched_yield`.
-    pub const SCHED_YIELD: usize = 124;
-    /// `nanosleep`.
-    pub const NANOSLEEP: usize = 101;
+    /// `rt_sigprocmask`.
+    pub const RT_SIGPROCMASK: usize = 135;
+    /// `getuid`.
+    pub const GETUID: usize = 174;
+    /// `rt_sigqueueinfo`.
+    pub const RT_SIGQUEUEINFO: usize = 138;
+    /// `futex`.
+    pub const FUTEX: usize = 98;
     /// `getpid`.
     pub const GETPID: usize = 172;
     /// `socket`.

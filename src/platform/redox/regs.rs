@@ -2,8 +2,8 @@
 //!
 //! x86_64: Linux `struct user_regs_struct` (27 words) is built from Redox `IntRegisters`
 //! (20 words, redox_syscall `arch/x86_64.rs`) and `EnvRegisters` (fs/gs base); the first 15
-//! words (r15..rdi) have the same order in both (spec §3.1). `orig_rax` does not exist on
-//! Redox and is emulated by the session (spec §9.1.7). `user_fpregs_struct` is the 512-byte
+//! words (r15..rdi) have the same order in both (docs/redox-protocol.md §3.1). `orig_rax` does not exist on
+//! Redox and is emulated by the session (docs/redox-protocol.md §9.1.7). `user_fpregs_struct` is the 512-byte
 //! FXSAVE image whose first 416 bytes are Redox `FloatRegisters` byte for byte.
 
 use core::mem::size_of;
@@ -19,7 +19,7 @@ pub const LINUX_REGS_WORDS: usize = 27;
 /// Bytes in Linux `struct user_fpregs_struct` (x86_64).
 pub const LINUX_FPREGS_BYTES: usize = 512;
 /// Bytes in the kernel's x86_64 `struct user`: PEEKUSER/POKEUSER offsets must be below this
-/// (linux-ptrace-parity.md §1.7).
+/// (arch/x86/include/asm/user_64.h).
 pub const LINUX_USER_BYTES: usize = 928;
 
 #[cfg(target_arch = "x86_64")]
@@ -84,7 +84,7 @@ pub fn to_linux(int: &RedoxInt, env: [u64; 2], orig_rax: u64) -> LinuxRegs {
 }
 
 /// Redox registers from a Linux view (`orig_rax` and the segment selectors are the caller's
-/// business; cs and ss are ignored by the v2020 kernel on write, spec §3.2).
+/// business; cs and ss are ignored by the v2020 kernel on write, docs/redox-protocol.md §3.2).
 pub fn from_linux(regs: &LinuxRegs, int: &mut RedoxInt) {
     for (r, l) in int.iter_mut().zip(regs.iter()).take(15) {
         *r = *l;
@@ -97,7 +97,7 @@ pub fn from_linux(regs: &LinuxRegs, int: &mut RedoxInt) {
 }
 
 /// The `user_regs_struct` word at byte `offset` of the kernel's `struct user` (the registers
-/// are its first member, linux-ptrace-parity.md §1.7).
+/// are its first member, arch/x86/include/asm/user_64.h).
 pub fn linux_regs_index(offset: usize) -> Option<usize> {
     (offset < LINUX_REGS_WORDS * 8).then_some(offset / 8)
 }

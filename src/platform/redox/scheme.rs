@@ -51,7 +51,7 @@ impl Path {
     }
 }
 
-/// `/scheme/proc/<pid>/<name>` (spec §1.1; the `/scheme/` spelling since relibc `49c708f5`).
+/// `/scheme/proc/<pid>/<name>` (docs/redox-protocol.md §1.1; the `/scheme/` spelling since relibc `49c708f5`).
 pub fn proc_path(pid: pid_t, name: &str) -> Path {
     let mut p = Path::new();
     p.push(b"/scheme/proc/");
@@ -61,7 +61,7 @@ pub fn proc_path(pid: pid_t, name: &str) -> Path {
     p
 }
 
-/// The `chan:` marker relibc's PTRACE_TRACEME creates (spec §6.3).
+/// The `chan:` marker relibc's PTRACE_TRACEME creates (docs/redox-protocol.md §6.3).
 pub fn traceme_marker(pid: pid_t) -> Path {
     let mut p = Path::new();
     p.push(b"/scheme/chan/ptrace-relibc/");
@@ -87,6 +87,8 @@ pub fn write_all(fd: Fd, buf: &[u8]) -> Result<()> {
 }
 
 /// Words from native-endian bytes.
+// Only the x86_64 register requests use this; aarch64 Redox has no register access (§3.1).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub fn words<const N: usize>(bytes: &[u8]) -> [u64; N] {
     let mut out = [0u64; N];
     for (w, chunk) in out.iter_mut().zip(bytes.chunks_exact(8)) {
@@ -98,7 +100,7 @@ pub fn words<const N: usize>(bytes: &[u8]) -> [u64; N] {
 }
 
 /// Native-endian bytes from words, into `out` (as many as fit).
-// Only the x86_64 register requests use this; aarch64 Redox has no register access (spec §3.1).
+// Only the x86_64 register requests use this; aarch64 Redox has no register access (docs/redox-protocol.md §3.1).
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub fn bytes_of(words: &[u64], out: &mut [u8]) {
     for (w, chunk) in words.iter().zip(out.chunks_exact_mut(8)) {

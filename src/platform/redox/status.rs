@@ -1,5 +1,6 @@
 //! Linux's view of a Redox stop: the wait status and the siginfo a tracer sees, defined once
-//! (linux-ptrace-parity.md §2 for the encodings, §1.6 for the event messages).
+//! (ptrace(2) "Stopped states" and wait(2) for the encodings, kernel/ptrace.c
+//! `ptrace_getsiginfo` for the siginfo).
 
 use core::ffi::c_int;
 
@@ -52,7 +53,7 @@ pub enum Stop {
     /// PTRACE_INTERRUPT stop of a seized tracee (`PTRACE_EVENT_STOP` with SIGTRAP).
     Interrupt,
     /// Group-stop: the tracee took a stop signal (SIGSTOP, SIGTSTP, ...) and is job-control
-    /// stopped. Redox shows that only to the parent's `waitpid` (spec §5.1).
+    /// stopped. Redox shows that only to the parent's `waitpid` (docs/redox-protocol.md §5.1).
     Group {
         /// The stop signal.
         sig: c_int,
@@ -119,7 +120,7 @@ pub fn wants_new_tasks(options: c_int) -> bool {
 /// The event a new task is reported with, or None when the tracer did not ask for its kind
 /// (Linux then neither stops the parent nor attaches the child). A vfork is recognised from
 /// the parent, which sleeps inside the clone syscall. Redox's `PTRACE_EVENT_CLONE` does not say
-/// whether any other new task is a thread or a process (spec §2.4), so a tracer that asked
+/// whether any other new task is a thread or a process (docs/redox-protocol.md §2.4), so a tracer that asked
 /// for forks sees FORK, else CLONE.
 pub fn clone_event(options: c_int, vfork: bool) -> Option<c_int> {
     use crate::header::sys_ptrace::{PTRACE_O_TRACECLONE, PTRACE_O_TRACEFORK, PTRACE_O_TRACEVFORK};
@@ -145,7 +146,7 @@ pub const EVENT_EXIT: c_int = PTRACE_EVENT_EXIT;
 mod tests {
     use super::*;
 
-    // Expected values: linux-ptrace-parity.md §2, measured on Linux 6.18.
+    // Expected values: measured with glibc on Linux 6.18 (ptrace(2) "Stopped states").
     #[test]
     fn statuses_are_linux_encodings() {
         assert_eq!(Stop::Attached.wait_status(0), 0x137f);

@@ -2,7 +2,7 @@
 //! `redox-proc-emu` (the wire format is the `redox-proc-wire` crate, documented in
 //! `redox-proc-emu/PROTOCOL.md`); process control is Linux's own, since the emulator is the
 //! Linux tracer and Linux `wait4` then hides ptrace stops exactly as Redox's `waitpid` does
-//! (emulator-feasibility.md Q2).
+//! (kernel/exit.c `wait_consider_task`: a ptraced child is reported to its tracer).
 //!
 //! A program started without the emulator (no `REDOX_PROC_EMU` in its environment, or nobody
 //! listening) sees a Redox without the `trace` handle: every scheme operation fails with
@@ -12,12 +12,12 @@
 //! request takes an idle connection from a small pool (opening one when none is idle) and
 //! gives it back after its answer; handles belong to the process, not to a connection. A
 //! forked child inherits its parent's sockets but is a different client: the pool is dropped
-//! when the pid changes (emulator-feasibility.md trap 13).
+//! when the pid changes.
 
-use core::ffi::{CStr, c_char, c_int, c_void};
+use core::ffi::{CStr, c_char, c_int};
 
+use core::sync::atomic::{AtomicI32, AtomicU8, AtomicU32, AtomicUsize, Ordering};
 use redox_proc_wire::{ENV_VAR, REQ_HEADER_LEN, RESP_HEADER_LEN, Request, Response, op};
-use spin::Mutex;
 
 use super::Fd;
 use crate::errno::{EFAULT, EINTR, EIO, ENOSYS, Errno, Result};
@@ -56,34 +56,26 @@ unsafe extern "C" {
     fn getenv(name: *const c_char) -> *const c_char;
 }
 
-/// Idle connections of this process, and the pid they belong to.
-struct Pool {
-    pid: pid_t,
-    idle: [Option<usize>; 8],
-}
+/// Idle connections of this process: socket numbers + 1, 0 for an empty slot. Lock-free, so
+/// that neither a fork nor a signal handler can find it held.
+static IDLE: [AtomicUsize; 8] = [const { AtomicUsize::new(0) }; 8];
+/// The pid the idle connections belong to.
+static IDLE_PID: AtomicI32 = AtomicI32::new(0);
 
-static POOL: Mutex<Pool> = Mutex::new(Pool {
-    pid: 0,
-    idle: [None; 8],
-});
-
-/// The emulator's socket name, read once (the environment of a process does not change the
-/// emulator it runs under).
+/// The emulator's socket name from the environment (the environment of a process does not
+/// change the emulator it runs under; it is read at each connect, which is rare).
 fn socket_name() -> Option<&'static [u8]> {
-    static NAME: spin::Once<Option<&'static [u8]>> = spin::Once::new();
-    *NAME.call_once(|| {
-        let key = c"REDOX_PROC_EMU";
-        debug_assert_eq!(key.to_bytes(), ENV_VAR.as_bytes());
-        // SAFETY: `key` is NUL-terminated; getenv returns NULL or a NUL-terminated string that
-        // lives as long as the environment, which this library never modifies.
-        let value = unsafe { getenv(key.as_ptr()) };
-        if value.is_null() {
-            return None;
-        }
-        // SAFETY: non-NULL results of getenv are valid C strings (see above).
-        let bytes = unsafe { CStr::from_ptr(value) }.to_bytes();
-        (!bytes.is_empty() && bytes.len() < 100).then_some(bytes)
-    })
+    let key = c"REDOX_PROC_EMU";
+    debug_assert_eq!(key.to_bytes(), ENV_VAR.as_bytes());
+    // SAFETY: `key` is NUL-terminated; getenv returns NULL or a NUL-terminated string that
+    // lives as long as the environment, which this library never modifies.
+    let value = unsafe { getenv(key.as_ptr()) };
+    if value.is_null() {
+        return None;
+    }
+    // SAFETY: non-NULL results of getenv are valid C strings (see above).
+    let bytes = unsafe { CStr::from_ptr(value) }.to_bytes();
+    (!bytes.is_empty() && bytes.len() < 100).then_some(bytes)
 }
 
 fn connect() -> Result<usize> {
@@ -100,25 +92,31 @@ fn connect() -> Result<usize> {
     // SAFETY: `addr` is a valid sockaddr_un of `len` bytes for the duration of the call.
     let r = unsafe { syscall4(nr::CONNECT, fd, addr.as_ptr() as usize, len, 0) };
     if r.is_err() {
-        // SAFETY: closing the socket just created.
-        let _ = unsafe { syscall4(nr::CLOSE, fd, 0, 0, 0) };
+        close_socket(fd);
         return Err(ENOSYS);
     }
     Ok(fd)
 }
 
-/// Takes an idle connection of this process, or opens one.
+fn close_socket(fd: usize) {
+    // SAFETY: closing a socket of ours that nothing else uses.
+    let _ = unsafe { syscall4(nr::CLOSE, fd, 0, 0, 0) };
+}
+
+/// Takes an idle connection of this process, or opens one. Connections inherited from the
+/// parent are not ours (the emulator knows a client by the pid that connected): they are
+/// forgotten, not closed, since the parent still uses them.
 fn take() -> Result<usize> {
     let me = getpid();
-    {
-        let mut pool = POOL.lock();
-        if pool.pid != me {
-            // Inherited from the parent: not ours to use (the sockets are left to the parent).
-            pool.pid = me;
-            pool.idle = [None; 8];
+    if IDLE_PID.swap(me, Ordering::AcqRel) != me {
+        for slot in &IDLE {
+            slot.store(0, Ordering::Relaxed);
         }
-        if let Some(fd) = pool.idle.iter_mut().find_map(Option::take) {
-            return Ok(fd);
+    }
+    for slot in &IDLE {
+        let fd = slot.swap(0, Ordering::AcqRel);
+        if fd != 0 {
+            return Ok(fd - 1);
         }
     }
     connect()
@@ -126,13 +124,12 @@ fn take() -> Result<usize> {
 
 /// Gives a connection back to the pool (or closes it when the pool is full).
 fn give(fd: usize) {
-    let mut pool = POOL.lock();
-    if let Some(slot) = pool.idle.iter_mut().find(|s| s.is_none()) {
-        *slot = Some(fd);
-    } else {
-        drop(pool);
-        // SAFETY: closing our own socket.
-        let _ = unsafe { syscall4(nr::CLOSE, fd, 0, 0, 0) };
+    let stored = IDLE.iter().any(|slot| {
+        slot.compare_exchange(0, fd + 1, Ordering::AcqRel, Ordering::Relaxed)
+            .is_ok()
+    });
+    if !stored {
+        close_socket(fd);
     }
 }
 
@@ -150,8 +147,7 @@ fn call(req: Request, payload: &[u8], out: &mut [u8]) -> Result<(usize, u64, usi
     let mut buf = [0u8; RESP_HEADER_LEN + BUF];
     let Some(n) = exchange(fd, msg.get(..total).unwrap_or_default(), &mut buf) else {
         // The connection broke (the emulator is gone): it is not given back.
-        // SAFETY: closing our own socket.
-        let _ = unsafe { syscall4(nr::CLOSE, fd, 0, 0, 0) };
+        close_socket(fd);
         return Err(EIO);
     };
     give(fd);
@@ -201,16 +197,24 @@ fn request(op: u32, handle: Fd, a: u64, b: u64) -> Request {
 }
 
 /// Whether an emulator serves the `proc:` scheme to this process: its socket is named in the
-/// environment and accepts a connection (checked once).
+/// environment and accepts a connection. Probed until the answer is known; two threads may
+/// both probe, which is harmless (no `Once` a fork could leave half-done).
 pub fn available() -> bool {
-    static AVAILABLE: spin::Once<bool> = spin::Once::new();
-    *AVAILABLE.call_once(|| match take() {
+    static KNOWN: AtomicU8 = AtomicU8::new(0);
+    match KNOWN.load(Ordering::Acquire) {
+        1 => return true,
+        2 => return false,
+        _ => {}
+    }
+    let yes = match take() {
         Ok(fd) => {
             give(fd);
             true
         }
         Err(_) => false,
-    })
+    };
+    KNOWN.store(if yes { 1 } else { 2 }, Ordering::Release);
+    yes
 }
 
 /// Opens a scheme path.
@@ -260,26 +264,23 @@ pub fn getpid() -> pid_t {
 }
 
 /// Sends `sig` to `pid` through the emulator's `KILL`, which delivers it as a Redox kernel
-/// would (a tracee sleeping at a stop is woken and re-queues its event, spec §2.5), so the
+/// would (a tracee sleeping at a stop is woken and re-queues its event, docs/redox-protocol.md §2.5), so the
 /// emulator sees every signal the library sends.
 pub fn kill(pid: pid_t, sig: c_int) -> Result<()> {
     let req = request(op::KILL, 0, pid as i64 as u64, sig as u64);
     call(req, &[], &mut []).map(drop)
 }
 
-/// The operating system's `waitpid`, with `rusage` filled as Linux does.
-///
-/// # Safety
-/// `stat_loc` and `rusage` are NULL or writable (the kernel checks them: EFAULT).
-pub unsafe fn waitpid(
-    pid: pid_t,
-    stat_loc: *mut c_int,
-    options: c_int,
-    rusage: *mut c_void,
-) -> Result<pid_t> {
-    use crate::platform::Pal;
-    // SAFETY: the caller's contract is the one the Linux backend's wait4 requires.
-    unsafe { crate::platform::linux::Sys::wait4(pid, stat_loc, options, rusage) }
+/// The operating system's `waitpid` (Linux `wait4`, which hides ptrace stops from a parent
+/// that is not the tracer, as Redox's does): the pid and status it reports. `rusage` is the
+/// caller's address (0 for none), which the kernel checks (EFAULT).
+pub fn waitpid(pid: pid_t, options: c_int, rusage: usize) -> Result<(pid_t, c_int)> {
+    use crate::platform::linux::syscall::SYS_WAIT4;
+    let mut status: c_int = 0;
+    let at = &mut status as *mut c_int as usize;
+    // SAFETY: `status` is a live local for the call; the kernel validates `rusage`.
+    let p = unsafe { syscall4(SYS_WAIT4, pid as usize, at, options as usize, rusage) }?;
+    Ok((p as pid_t, status))
 }
 
 /// Checks that the caller's `len` bytes at `addr` can be accessed, as the Linux kernel would
@@ -292,15 +293,103 @@ pub fn check_user(addr: usize, len: usize, _write: bool) -> Result<()> {
     }
 }
 
-/// Gives the CPU away while `waitpid` polls several sources (Linux `sched_yield`).
-pub fn pause() {
-    // SAFETY: no arguments.
-    let _ = unsafe { syscall4(nr::SCHED_YIELD, 0, 0, 0, 0) };
+/// The signal mask [`block_signals`] replaced (the kernel's 64-bit `sigset_t`).
+pub type SigSet = u64;
+
+const SIG_BLOCK: usize = 0;
+const SIG_SETMASK: usize = 2;
+
+/// Blocks every signal of the calling thread (SIGKILL and SIGSTOP cannot be) and returns the
+/// mask it had.
+pub fn block_signals() -> SigSet {
+    let all: SigSet = !0;
+    let mut old: SigSet = 0;
+    let (set, oldp) = (
+        &all as *const SigSet as usize,
+        &mut old as *mut SigSet as usize,
+    );
+    // SAFETY: both pointers are live 8-byte locals, the size the kernel expects.
+    let _ = unsafe { syscall4(nr::RT_SIGPROCMASK, SIG_BLOCK, set, oldp, 8) };
+    old
 }
 
-/// Sleeps a millisecond (Linux `nanosleep`); a signal may end it early.
-pub fn nap() {
-    let ts: [i64; 2] = [0, 1_000_000];
-    // SAFETY: `ts` is a live timespec for the duration of the call; no remainder is asked for.
-    let _ = unsafe { syscall4(nr::NANOSLEEP, ts.as_ptr() as usize, 0, 0, 0) };
+/// Gives the calling thread back the mask [`block_signals`] returned.
+pub fn restore_signals(old: &SigSet) {
+    // SAFETY: `old` is a live 8-byte mask; no old mask is asked for.
+    let _ = unsafe {
+        syscall4(
+            nr::RT_SIGPROCMASK,
+            SIG_SETMASK,
+            old as *const SigSet as usize,
+            0,
+            8,
+        )
+    };
+}
+
+const FUTEX_WAIT_PRIVATE: usize = 128;
+const FUTEX_WAKE_PRIVATE: usize = 129;
+
+/// Sleeps while `word` holds `expected` (Linux futex(2) `FUTEX_WAIT`). Returns EINTR when a
+/// signal handler installed without SA_RESTART ran; the kernel restarts the wait after any
+/// other signal (an untimed futex wait returns `-ERESTARTSYS`, kernel/futex/waitwake.c), the
+/// rule `wait4` follows too.
+pub fn futex_wait(word: &AtomicU32, expected: u32) -> Result<()> {
+    let addr = word.as_ptr() as usize;
+    // SAFETY: `addr` is a live, aligned 32-bit atomic; no timeout.
+    match unsafe { syscall4(nr::FUTEX, addr, FUTEX_WAIT_PRIVATE, expected as usize, 0) } {
+        Err(EINTR) => Err(EINTR),
+        // Woken, or the word had already changed (EAGAIN): the caller looks again.
+        _ => Ok(()),
+    }
+}
+
+/// Wakes every thread sleeping in [`futex_wait`] on `word`.
+pub fn futex_wake(word: &AtomicU32) {
+    let addr = word.as_ptr() as usize;
+    // SAFETY: `addr` is a live, aligned 32-bit atomic.
+    let _ = unsafe { syscall4(nr::FUTEX, addr, FUTEX_WAKE_PRIVATE, i32::MAX as usize, 0) };
+}
+
+/// `SIGCHLD`.
+const SIGCHLD: usize = 17;
+
+/// Tells this process that tracee `pid` stopped with `status` (a wait status): `SIGCHLD` with
+/// the siginfo Linux gives a tracer, `si_code` `CLD_TRAPPED`, `si_pid` the tracee and
+/// `si_status` the stop signal (kernel/signal.c `do_notify_parent_cldstop`: `exit_code &
+/// 0x7f`). rt_sigqueueinfo(2) lets a process send itself any `si_code`.
+pub fn notify_stop(pid: pid_t, status: c_int) {
+    const CLD_TRAPPED: c_int = 4;
+    let mut info = [0u8; 128];
+    info[0..4].copy_from_slice(&(SIGCHLD as c_int).to_ne_bytes());
+    info[8..12].copy_from_slice(&CLD_TRAPPED.to_ne_bytes());
+    info[16..20].copy_from_slice(&pid.to_ne_bytes());
+    // SAFETY: getuid takes no arguments and cannot fail.
+    let uid = unsafe { syscall4(nr::GETUID, 0, 0, 0, 0) }.unwrap_or(0) as u32;
+    info[20..24].copy_from_slice(&uid.to_ne_bytes());
+    info[24..28].copy_from_slice(&((status >> 8) & 0x7f).to_ne_bytes());
+    let me = getpid() as usize;
+    // SAFETY: `info` is a live 128-byte siginfo for the call.
+    let _ = unsafe { syscall4(nr::RT_SIGQUEUEINFO, me, SIGCHLD, info.as_ptr() as usize, 0) };
+}
+
+/// Tells this process that tracee `pid`, not its child, ended with wait status `status`:
+/// Linux sends the tracer `SIGCHLD` for that too (kernel/exit.c `exit_notify`), with
+/// `CLD_EXITED` or `CLD_KILLED`.
+pub fn notify_exit(pid: pid_t, status: c_int) {
+    const CLD_EXITED: c_int = 1;
+    const CLD_KILLED: c_int = 2;
+    let (code, value) = if status & 0x7f == 0 {
+        (CLD_EXITED, (status >> 8) & 0xff)
+    } else {
+        (CLD_KILLED, status & 0x7f)
+    };
+    let mut info = [0u8; 128];
+    info[0..4].copy_from_slice(&(SIGCHLD as c_int).to_ne_bytes());
+    info[8..12].copy_from_slice(&code.to_ne_bytes());
+    info[16..20].copy_from_slice(&pid.to_ne_bytes());
+    info[24..28].copy_from_slice(&value.to_ne_bytes());
+    let me = getpid() as usize;
+    // SAFETY: `info` is a live 128-byte siginfo for the call.
+    let _ = unsafe { syscall4(nr::RT_SIGQUEUEINFO, me, SIGCHLD, info.as_ptr() as usize, 0) };
 }

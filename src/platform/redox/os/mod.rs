@@ -3,7 +3,8 @@
 //! backend is host-independent.
 //!
 //! Two implementations with the same free functions: [`redox`](self) on a real Redox, and the
-//! client of `redox-proc-emu` on Linux (feature `redox-emulator`).
+//! client of `redox-proc-emu` on Linux (feature `redox-emulator`). Both also give the
+//! thread, futex and signal-mask primitives the event thread and the lock need.
 
 #[cfg(target_os = "redox")]
 mod redox;
@@ -15,6 +16,10 @@ mod emu;
 #[cfg(all(target_os = "linux", feature = "redox-emulator"))]
 pub use emu::*;
 
+pub mod lock;
+mod thread;
+pub use thread::{at_fork, spawn};
+
 /// A scheme file handle.
 pub type Fd = usize;
 
@@ -22,13 +27,13 @@ pub type Fd = usize;
 pub mod flags {
     /// Read and write.
     pub const O_RDWR: usize = 0x0003_0000;
-    /// `trace`: reads do not block (EAGAIN); spec §1.3.
+    /// `trace`: reads do not block (EAGAIN); docs/redox-protocol.md §1.3.
     pub const O_NONBLOCK: usize = 0x0004_0000;
     /// Create (the `chan:` TRACEME marker).
     pub const O_CREAT: usize = 0x0200_0000;
-    /// `trace`: freeze the tracee at open (PTRACE_ATTACH); spec §1.3.
+    /// `trace`: freeze the tracee at open (PTRACE_ATTACH); docs/redox-protocol.md §1.3.
     pub const O_TRUNC: usize = 0x0400_0000;
-    /// `trace`: SIGKILL the tracee when the handle closes (PTRACE_O_EXITKILL); spec §1.3.
+    /// `trace`: SIGKILL the tracee when the handle closes (PTRACE_O_EXITKILL); docs/redox-protocol.md §1.3.
     /// With `O_CREAT`: fail if the name exists.
     pub const O_EXCL: usize = 0x0800_0000;
     /// Do not leak the handle into exec'd programs (libredox `O_CLOEXEC`).

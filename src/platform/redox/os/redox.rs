@@ -2,10 +2,11 @@
 //! `fcntl`); opening, closing and process control go through the Redox stable-ABI symbols that
 //! relibc exports (`redox_open_v1`, `redox_close_v1`, `redox_get_pid_v1`, `redox_kill_v1`,
 //! `redox_waitpid_v1`; relibc `src/platform/redox/libredox.rs`), because redox_syscall 0.9 has
-//! no open, close, getpid, kill or waitpid (spec §7) and so that our exported `waitpid` never
+//! no open, close, getpid, kill or waitpid (docs/redox-protocol.md §7) and so that our exported `waitpid` never
 //! calls itself.
 
 use core::ffi::{c_int, c_void};
+use core::sync::atomic::{AtomicU8, AtomicU32, Ordering};
 
 use super::Fd;
 use crate::errno::{Errno, Result, decode_raw};
@@ -79,44 +80,37 @@ pub fn kill(pid: pid_t, sig: c_int) -> Result<()> {
     decode_raw(unsafe { redox_kill_v1(pid as isize as usize, sig as u32) }).map(drop)
 }
 
-/// The operating system's `waitpid`, which knows nothing of ptrace stops (spec §5.1). Redox
-/// has no `rusage`; a non-NULL one is left untouched.
-///
-/// # Safety
-/// `stat_loc` is NULL or points to one writable `int`.
-pub unsafe fn waitpid(
-    pid: pid_t,
-    stat_loc: *mut c_int,
-    options: c_int,
-    _rusage: *mut c_void,
-) -> Result<pid_t> {
+/// The operating system's `waitpid`, which knows nothing of ptrace stops
+/// (docs/redox-protocol.md §5.1): the pid and status it reports. Redox has no `rusage`; the
+/// caller's is left untouched.
+pub fn waitpid(pid: pid_t, options: c_int, _rusage: usize) -> Result<(pid_t, c_int)> {
     let mut status: i32 = 0;
     // SAFETY: `status` is a live local for the call; relibc writes exactly one i32 there.
     let raw = unsafe { redox_waitpid_v1(pid as isize as usize, &mut status, options as u32) };
-    let pid = decode_raw(raw)? as pid_t;
-    if !stat_loc.is_null() {
-        // SAFETY: the caller guarantees a non-NULL `stat_loc` is writable.
-        unsafe { stat_loc.write(status) };
-    }
-    Ok(pid)
+    Ok((decode_raw(raw)? as pid_t, status))
 }
 
 /// Whether this Redox serves the v2020 `proc:` scheme, probed once per process: `exe` exists
-/// there for every process and has no permission check (spec §1.1), while current Redox's
-/// procmgr answers ENOENT for any such path (spec §0). The probe has no side effect, unlike
+/// there for every process and has no permission check (docs/redox-protocol.md §1.1), while current Redox's
+/// procmgr answers ENOENT for any such path (docs/redox-protocol.md §0). The probe has no side effect, unlike
 /// opening `trace`, which would start a session.
 pub fn available() -> bool {
-    static AVAILABLE: spin::Once<bool> = spin::Once::new();
-    *AVAILABLE.call_once(|| {
-        let path = super::super::scheme::proc_path(getpid(), "exe");
-        match open(path.as_str(), super::flags::O_CLOEXEC) {
-            Ok(fd) => {
-                let _ = close(fd);
-                true
-            }
-            Err(_) => false,
+    static KNOWN: AtomicU8 = AtomicU8::new(0);
+    match KNOWN.load(Ordering::Acquire) {
+        1 => return true,
+        2 => return false,
+        _ => {}
+    }
+    let path = super::super::scheme::proc_path(getpid(), "exe");
+    let yes = match open(path.as_str(), super::flags::O_CLOEXEC) {
+        Ok(fd) => {
+            let _ = close(fd);
+            true
         }
-    })
+        Err(_) => false,
+    };
+    KNOWN.store(if yes { 1 } else { 2 }, Ordering::Release);
+    yes
 }
 
 /// Checks that the caller's `len` bytes at `addr` can be accessed. Redox offers no cheap probe
@@ -130,17 +124,88 @@ pub fn check_user(addr: usize, len: usize, _write: bool) -> Result<()> {
     }
 }
 
-/// Gives the CPU away while `waitpid` polls several sources.
-pub fn pause() {
-    let _ = syscall::sched_yield();
+/// The signal mask [`block_signals`] replaced (relibc's 64-bit `sigset_t`).
+pub type SigSet = u64;
+
+const SIG_BLOCK: c_int = 0;
+const SIG_SETMASK: c_int = 2;
+
+unsafe extern "C" {
+    fn pthread_sigmask(how: c_int, set: *const c_void, old: *mut c_void) -> c_int;
 }
 
-/// Sleeps a millisecond; a signal may end it early.
-pub fn nap() {
-    let req = syscall::TimeSpec {
-        tv_sec: 0,
-        tv_nsec: 1_000_000,
+/// Blocks every signal of the calling thread and returns the mask it had.
+pub fn block_signals() -> SigSet {
+    let all: SigSet = !0;
+    let mut old: SigSet = 0;
+    // SAFETY: both pointers are live `sigset_t`s for the call.
+    unsafe {
+        pthread_sigmask(
+            SIG_BLOCK,
+            (&all as *const SigSet).cast(),
+            (&mut old as *mut SigSet).cast(),
+        )
     };
-    let mut rem = syscall::TimeSpec::default();
-    let _ = syscall::nanosleep(&req, &mut rem);
+    old
+}
+
+/// Gives the calling thread back the mask [`block_signals`] returned.
+pub fn restore_signals(old: &SigSet) {
+    // SAFETY: `old` is a live `sigset_t`; no old mask is asked for.
+    unsafe {
+        pthread_sigmask(
+            SIG_SETMASK,
+            (old as *const SigSet).cast(),
+            core::ptr::null_mut(),
+        )
+    };
+}
+
+/// Sleeps while `word` holds `expected` (v2020 `SYS_FUTEX` `FUTEX_WAIT`,
+/// `src/syscall/futex.rs @59177587`). A v2020 futex wait that a signal ends returns success,
+/// never EINTR (see docs/redox-protocol.md), so a handler's return always resumes the wait.
+pub fn futex_wait(word: &AtomicU32, expected: u32) -> Result<()> {
+    // SAFETY: the address is a live, aligned 32-bit atomic; no timeout, no second address.
+    let r = unsafe {
+        syscall::futex(
+            word.as_ptr().cast(),
+            syscall::FUTEX_WAIT,
+            expected as i32,
+            0,
+            core::ptr::null_mut(),
+        )
+    };
+    match from_syscall(r) {
+        Err(e) if e == crate::errno::EINTR => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Wakes every thread sleeping in [`futex_wait`] on `word`.
+pub fn futex_wake(word: &AtomicU32) {
+    // SAFETY: as in futex_wait.
+    let _ = unsafe {
+        syscall::futex(
+            word.as_ptr().cast(),
+            syscall::FUTEX_WAKE,
+            i32::MAX,
+            0,
+            core::ptr::null_mut(),
+        )
+    };
+}
+
+/// `SIGCHLD`.
+const SIGCHLD: c_int = 17;
+
+/// Tells this process that tracee `pid` stopped: `SIGCHLD`. v2020 `kill` carries no siginfo
+/// (no `sigqueue`, see docs/redox-protocol.md), so a handler sees only the signal number.
+pub fn notify_stop(_pid: pid_t, _status: c_int) {
+    let _ = kill(getpid(), SIGCHLD);
+}
+
+/// Tells this process that tracee `pid`, not its child, ended: `SIGCHLD`, without siginfo as
+/// for [`notify_stop`].
+pub fn notify_exit(_pid: pid_t, _status: c_int) {
+    let _ = kill(getpid(), SIGCHLD);
 }

@@ -1,0 +1,223 @@
+//! The request dispatch: where the C caller's raw arguments are decoded, once. Linux checks
+//! the pid and the tracee's state (ESRCH) before any argument (kernel/ptrace.c
+//! `ptrace_check_attach` runs before `ptrace_request`), so the dispatch asks the request for
+//! that first and only then turns the caller's pointers into checked copies of the C
+//! structures (`user_regs_struct`, `user_fpregs_struct`, `siginfo_t`, `iovec`,
+//! `__ptrace_syscall_info`, ...). This module and `os/` are the only ones with `unsafe`.
+
+use core::ffi::{c_int, c_long, c_void};
+use core::ptr;
+
+use super::os;
+use super::request as r;
+#[cfg(target_arch = "x86_64")]
+use super::{registers as g, regs};
+use crate::errno::{EIO, ENOSYS, Result};
+use crate::header::sys_ptrace::*;
+use crate::platform::Pal;
+use crate::platform::types::pid_t;
+
+/// Copies `src` to the caller's buffer at `dst`, EFAULT where Linux would fault.
+///
+/// # Safety
+/// `dst` is the caller's raw pointer; it is checked by [`os::check_user`] before use.
+unsafe fn copy_out(dst: *mut c_void, src: &[u8]) -> Result<()> {
+    if src.is_empty() {
+        // Linux copies nothing and so faults on nothing.
+        return Ok(());
+    }
+    os::check_user(dst as usize, src.len(), true)?;
+    // SAFETY: check_user verified `src.len()` writable bytes at `dst` (to the extent the host
+    // can check; see its doc), and the two regions cannot overlap (src is ours).
+    unsafe { ptr::copy_nonoverlapping(src.as_ptr(), dst.cast::<u8>(), src.len()) };
+    Ok(())
+}
+
+/// Copies the caller's buffer at `src` into `dst`, EFAULT where Linux would fault.
+///
+/// # Safety
+/// As [`copy_out`].
+unsafe fn copy_in(dst: &mut [u8], src: *const c_void) -> Result<()> {
+    if dst.is_empty() {
+        return Ok(());
+    }
+    os::check_user(src as usize, dst.len(), false)?;
+    // SAFETY: as in copy_out, for reading.
+    unsafe { ptr::copy_nonoverlapping(src.cast::<u8>(), dst.as_mut_ptr(), dst.len()) };
+    Ok(())
+}
+
+/// The caller's `N` bytes at `src`.
+///
+/// # Safety
+/// As [`copy_out`].
+unsafe fn read_in<const N: usize>(src: *const c_void) -> Result<[u8; N]> {
+    let mut buf = [0u8; N];
+    // SAFETY: the caller's contract, checked by copy_in.
+    unsafe { copy_in(&mut buf, src) }?;
+    Ok(buf)
+}
+
+/// The caller's `struct iovec` at `data`: base and length.
+///
+/// # Safety
+/// As [`copy_out`].
+#[cfg(target_arch = "x86_64")]
+unsafe fn iovec(data: *const c_void) -> Result<(*mut c_void, usize)> {
+    // SAFETY: the caller's contract.
+    let raw: [u8; 16] = unsafe { read_in(data) }?;
+    let w: [u64; 2] = super::scheme::words(&raw);
+    Ok((w[0] as usize as *mut c_void, w[1] as usize))
+}
+
+/// The Redox platform.
+pub struct Sys;
+
+impl Pal for Sys {
+    unsafe fn ptrace(
+        request: c_int,
+        pid: pid_t,
+        addr: *mut c_void,
+        data: *mut c_void,
+    ) -> Result<c_long> {
+        if !os::available() {
+            return Err(ENOSYS);
+        }
+        let (a, d) = (addr as usize, data as usize);
+        // SAFETY: `addr`/`data` are the caller's raw pointers; every use below goes through
+        // the checked copies above (copy_in/copy_out/read_in/iovec), after the pid check.
+        unsafe {
+            match request {
+                PTRACE_TRACEME => r::traceme(),
+                PTRACE_ATTACH => r::attach(pid),
+                PTRACE_SEIZE => r::seize(pid, a, d),
+                PTRACE_DETACH => r::detach(pid, d),
+                PTRACE_KILL => r::kill(pid),
+                PTRACE_CONT
+                | PTRACE_SYSCALL
+                | PTRACE_SINGLESTEP
+                | PTRACE_SYSEMU
+                | PTRACE_SYSEMU_SINGLESTEP => r::restart(pid, request, d),
+                PTRACE_SETOPTIONS => r::set_options(pid, d),
+                PTRACE_POKETEXT | PTRACE_POKEDATA => r::poke(pid, a, d),
+                PTRACE_GETEVENTMSG => {
+                    let msg = r::event_msg(pid)?;
+                    copy_out(data, &msg.to_ne_bytes()).map(|()| 0)
+                }
+                PTRACE_GETSIGINFO => copy_out(data, &r::siginfo(pid)?).map(|()| 0),
+                PTRACE_SETSIGINFO => {
+                    r::stopped(pid)?;
+                    r::set_siginfo(pid, read_in(data)?)
+                }
+                PTRACE_PEEKSIGINFO => {
+                    r::stopped(pid)?;
+                    let raw: [u8; size_of::<__ptrace_peeksiginfo_args>()] = read_in(addr)?;
+                    let args = __ptrace_peeksiginfo_args {
+                        off: u64::from_ne_bytes(raw[0..8].try_into().unwrap_or_default()),
+                        flags: u32::from_ne_bytes(raw[8..12].try_into().unwrap_or_default()),
+                        nr: i32::from_ne_bytes(raw[12..16].try_into().unwrap_or_default()),
+                    };
+                    r::peek_siginfo(&args)
+                }
+                PTRACE_GETSIGMASK | PTRACE_SETSIGMASK => {
+                    r::stopped(pid)?;
+                    r::sigmask_size(a)?;
+                    if request == PTRACE_SETSIGMASK {
+                        read_in::<8>(data)?;
+                    }
+                    // No signal mask is reachable on Redox (docs/redox-gaps.md).
+                    Err(EIO)
+                }
+                #[cfg(target_arch = "x86_64")]
+                PTRACE_POKEUSER => g::poke_user(pid, a, d),
+                #[cfg(target_arch = "x86_64")]
+                PTRACE_GETREGS => copy_out(data, &g::get_regs(pid)?).map(|()| 0),
+                #[cfg(target_arch = "x86_64")]
+                PTRACE_SETREGS => {
+                    r::stopped(pid)?;
+                    g::set_regs(pid, &read_in(data)?)
+                }
+                #[cfg(target_arch = "x86_64")]
+                PTRACE_GETFPREGS => copy_out(data, &g::get_fpregs(pid)?).map(|()| 0),
+                #[cfg(target_arch = "x86_64")]
+                PTRACE_SETFPREGS => {
+                    r::stopped(pid)?;
+                    g::set_fpregs(pid, &read_in(data)?)
+                }
+                #[cfg(target_arch = "x86_64")]
+                PTRACE_GETREGSET | PTRACE_SETREGSET => {
+                    r::stopped(pid)?;
+                    let (base, len) = iovec(data)?;
+                    let n = if request == PTRACE_GETREGSET {
+                        let (image, n) = g::get_regset(pid, a, len)?;
+                        copy_out(base, image.get(..n).unwrap_or_default())?;
+                        n
+                    } else {
+                        let n = g::regset_len(pid, a, len)?;
+                        let mut part = [0u8; g::XSTATE_BYTES];
+                        let part = part.get_mut(..n).unwrap_or_default();
+                        copy_in(part, base)?;
+                        g::set_regset(pid, a, part)?;
+                        n
+                    };
+                    // Linux rewrites `iov_len` to what was transferred.
+                    let iov_len = data.cast::<u8>().wrapping_add(8).cast();
+                    copy_out(iov_len, &(n as u64).to_ne_bytes()).map(|()| 0)
+                }
+                #[cfg(target_arch = "x86_64")]
+                PTRACE_GET_SYSCALL_INFO => {
+                    let (info, full) = g::syscall_info(pid)?;
+                    copy_out(data, info.get(..a.min(full)).unwrap_or_default())?;
+                    Ok(full as c_long)
+                }
+                #[cfg(target_arch = "x86_64")]
+                PTRACE_ARCH_PRCTL => {
+                    let base = g::arch_prctl(pid, d, a)?;
+                    if g::arch_prctl_reads(d) {
+                        copy_out(addr, &base.to_ne_bytes())?;
+                    }
+                    Ok(0)
+                }
+                // v2020 cannot stop a running tracee at will or hold a group-stop (§2.2): after
+                // Linux's own check (ESRCH untraced), EIO.
+                PTRACE_INTERRUPT => r::traced(pid).and(Err(EIO)),
+                // Everything v2020 cannot express (docs/redox-gaps.md), and unknown requests:
+                // EIO, after the pid check every Linux request makes first (ESRCH).
+                _ => r::stopped(pid).and(Err(EIO)),
+            }
+        }
+    }
+
+    fn peek(request: c_int, pid: pid_t, addr: usize) -> Result<c_long> {
+        if !os::available() {
+            return Err(ENOSYS);
+        }
+        match request {
+            #[cfg(target_arch = "x86_64")]
+            PTRACE_PEEKUSER => g::peek_user(pid, addr),
+            PTRACE_PEEKTEXT | PTRACE_PEEKDATA => r::peek(pid, addr),
+            _ => Err(EIO),
+        }
+    }
+
+    unsafe fn wait4(
+        pid: pid_t,
+        stat_loc: *mut c_int,
+        options: c_int,
+        rusage: *mut c_void,
+    ) -> Result<pid_t> {
+        let (p, status) = if os::available() {
+            super::wait::wait4(pid, options, rusage as usize)?
+        } else {
+            os::waitpid(pid, options, rusage as usize)?
+        };
+        if !stat_loc.is_null() && p != 0 {
+            // SAFETY: the caller's pointer, checked by copy_out.
+            unsafe { copy_out(stat_loc.cast(), &status.to_ne_bytes()) }?;
+        }
+        Ok(p)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+const _: () = assert!(regs::LINUX_FPREGS_BYTES == 512);

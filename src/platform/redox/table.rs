@@ -1,0 +1,147 @@
+//! The process-wide table of trace sessions, shared by every thread of the tracer (relibc's
+//! was thread-local, docs/redox-protocol.md §6.4), behind the backend's one lock.
+//!
+//! Fixed capacity, so that `waitpid` (which a SIGCHLD handler may call) never allocates. A
+//! process forked by the tracer starts with an empty table: the atfork handler forgets the
+//! parent's sessions without closing them (on Redox the child's copies of the handles share
+//! the parent's descriptions; closing them would not detach, and they are close-on-exec).
+//! Every change to the table wakes the threads sleeping in `waitpid` ([`WAKE`]).
+#![forbid(unsafe_code)]
+
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+use super::os::{self, Fd, lock::Guard, lock::Lock};
+use super::tracee::Session;
+use crate::errno::{EAGAIN, Result};
+use crate::platform::types::pid_t;
+
+/// How many tasks one tracer can trace at once.
+pub const CAPACITY: usize = 1024;
+
+/// The sessions, and the event queue the event thread blocks on.
+pub struct Table {
+    /// Tracee pid per slot, 0 for a free one (scanned without touching the sessions).
+    pids: [pid_t; CAPACITY],
+    slots: [Option<Session>; CAPACITY],
+    /// The `event:` handle every `trace` handle is registered with, once the event thread
+    /// runs.
+    pub events: Option<Fd>,
+    changed: bool,
+}
+
+static TABLE: Lock<Table> = Lock::new(Table {
+    pids: [0; CAPACITY],
+    slots: [const { None }; CAPACITY],
+    events: None,
+    changed: false,
+});
+
+/// Bumped after every change of the table; `waitpid` sleeps on it (futex).
+pub static WAKE: AtomicU32 = AtomicU32::new(0);
+
+/// The held table. Dropping it wakes `waitpid` sleepers if anything changed.
+pub struct Locked(Guard<'static, Table>);
+
+impl core::ops::Deref for Locked {
+    type Target = Table;
+    fn deref(&self) -> &Table {
+        &self.0
+    }
+}
+
+impl core::ops::DerefMut for Locked {
+    fn deref_mut(&mut self) -> &mut Table {
+        &mut self.0
+    }
+}
+
+impl Drop for Locked {
+    fn drop(&mut self) {
+        if core::mem::take(&mut self.0.changed) {
+            WAKE.fetch_add(1, Ordering::Release);
+            os::futex_wake(&WAKE);
+        }
+    }
+}
+
+/// Takes the table (see [`Lock::lock`]: every signal is blocked while it is held).
+pub fn lock() -> Locked {
+    static AT_FORK: AtomicBool = AtomicBool::new(false);
+    if !AT_FORK.swap(true, Ordering::AcqRel) {
+        os::at_fork(after_fork);
+    }
+    Locked(TABLE.lock())
+}
+
+/// In the child of a fork: no sessions, no event thread (threads do not survive a fork).
+extern "C" fn after_fork() {
+    TABLE.reset_after_fork();
+    let mut t = TABLE.lock();
+    t.pids = [0; CAPACITY];
+    for slot in t.slots.iter_mut() {
+        *slot = None;
+    }
+    t.events = None;
+    t.changed = false;
+}
+
+impl Table {
+    fn index(&self, pid: pid_t) -> Option<usize> {
+        if pid <= 0 {
+            return None;
+        }
+        self.pids.iter().position(|&p| p == pid)
+    }
+
+    /// The session of `pid`.
+    pub fn get(&self, pid: pid_t) -> Option<&Session> {
+        let i = self.index(pid)?;
+        self.slots.get(i)?.as_ref()
+    }
+
+    /// The session of `pid`, to change it.
+    pub fn get_mut(&mut self, pid: pid_t) -> Option<&mut Session> {
+        let i = self.index(pid)?;
+        self.changed = true;
+        self.slots.get_mut(i)?.as_mut()
+    }
+
+    /// Adds a session; EAGAIN when the table is full.
+    pub fn insert(&mut self, s: Session) -> Result<()> {
+        let i = self
+            .index(s.pid)
+            .or_else(|| self.index_free())
+            .ok_or(EAGAIN)?;
+        if let (Some(p), Some(slot)) = (self.pids.get_mut(i), self.slots.get_mut(i)) {
+            *p = s.pid;
+            *slot = Some(s);
+        }
+        self.changed = true;
+        Ok(())
+    }
+
+    fn index_free(&self) -> Option<usize> {
+        self.pids.iter().position(|&p| p == 0)
+    }
+
+    /// Takes the session of `pid` out of the table (its handles are the caller's to close).
+    pub fn remove(&mut self, pid: pid_t) -> Option<Session> {
+        let i = self.index(pid)?;
+        if let Some(p) = self.pids.get_mut(i) {
+            *p = 0;
+        }
+        self.changed = true;
+        self.slots.get_mut(i)?.take()
+    }
+
+    /// Every session.
+    pub fn iter(&self) -> impl Iterator<Item = &Session> {
+        self.slots.iter().flatten()
+    }
+
+    /// Every session, to change them.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Session> {
+        self.changed = true;
+        self.slots.iter_mut().flatten()
+    }
+}

@@ -1,0 +1,99 @@
+/* SIGCHLD at every ptrace stop.
+ *
+ * Linux rules (ptrace(2) "Signal-delivery-stop"/"Syscall-stops": a stopped tracee notifies its
+ * tracer as a stopped child does; kernel/signal.c ptrace_stop() calls
+ * do_notify_parent_cldstop(current, true, why), which sends SIGCHLD with si_code CLD_TRAPPED,
+ * si_pid the tracee, si_status exit_code & 0x7f; sigaction(2) for CLD_TRAPPED; wait(2)):
+ *  - every syscall stop reported by waitpid came with a SIGCHLD of its own, and the exit with
+ *    one more: with a counting handler (SA_RESTART), handler runs == stops + 1;
+ *  - the SIGCHLD of a stop is handled at the latest before the next ptrace request on that
+ *    stop returns (the tracee sends it before it schedules out, and PTRACE_SYSCALL waits for
+ *    that, kernel/ptrace.c ptrace_check_attach() -> wait_task_inactive()). Whether it is
+ *    handled before waitpid itself returns is not certain: ptrace_stop() drops the siglock
+ *    before notifying, so a tracer that is not asleep in waitpid can see the stop first;
+ *  - the siginfo (SA_SIGINFO) of a syscall stop's SIGCHLD: si_code CLD_TRAPPED, si_pid the
+ *    tracee, si_status SIGTRAP (PTRACE_O_TRACESYSGOOD's 0x80 is masked off); the exit's:
+ *    CLD_EXITED with the exit code. */
+#include "helpers.h"
+
+#define CALLS 12
+
+static volatile sig_atomic_t runs, trapped_ok, trapped_bad, last_code, last_status;
+static volatile pid_t tracee, last_pid;
+
+static void on_sigchld(int sig, siginfo_t *si, void *ctx)
+{
+    (void)sig;
+    (void)ctx;
+    runs++;
+    last_code = si->si_code;
+    last_pid = si->si_pid;
+    last_status = si->si_status;
+    if (si->si_code == CLD_TRAPPED) {
+        if (si->si_pid == tracee && si->si_status == SIGTRAP)
+            trapped_ok++;
+        else
+            trapped_bad++;
+    }
+}
+
+static void syscalls(void)
+{
+    for (int i = 0; i < CALLS; i++)
+        getppid();
+    _exit(5);
+}
+
+static const char *cld_name(int code)
+{
+    switch (code) {
+    case CLD_EXITED: return "CLD_EXITED";
+    case CLD_KILLED: return "CLD_KILLED";
+    case CLD_TRAPPED: return "CLD_TRAPPED";
+    case CLD_STOPPED: return "CLD_STOPPED";
+    default: return "other";
+    }
+}
+
+int main(void)
+{
+    setup();
+    pid_t pid = fork_traced(syscalls);
+    tracee = pid;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_sigchld;
+    sa.sa_flags = SA_RESTART | SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    CHECK(sigaction(SIGCHLD, &sa, NULL) == 0);
+
+    long opts = PTRACE_O_TRACESYSGOOD;
+    CHECK(ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)opts) == 0);
+    int status, stops = 0, late = 0;
+    for (;;) {
+        CHECK(ptrace(PTRACE_SYSCALL, pid, NULL, NULL) == 0);
+        /* The previous stop's SIGCHLD has been handled by now. */
+        if (runs < stops)
+            late++;
+        wait_for(pid, &status, 0);
+        if (!WIFSTOPPED(status))
+            break;
+        stops++;
+    }
+    print_status("tracee", status);
+    printf("syscall stops reported: at least %d: %s\n", 2 * CALLS,
+           stops >= 2 * CALLS ? "yes" : "no");
+    printf("SIGCHLD handled before the next PTRACE_SYSCALL returned, at every stop: %s\n",
+           late == 0 ? "yes" : "no");
+    /* Let the exit's SIGCHLD in, should it still be on its way. */
+    for (int i = 0; i < 100 && runs < stops + 1; i++)
+        usleep(1000);
+    printf("SIGCHLD handler runs == stops + 1 (each stop and the exit): %s\n",
+           runs == stops + 1 ? "yes" : runs < stops + 1 ? "no, fewer" : "no, more");
+    printf("SIGCHLD siginfo at every syscall stop: CLD_TRAPPED, si_pid the tracee, "
+           "si_status SIGTRAP: %s\n",
+           trapped_ok == stops && trapped_bad == 0 ? "yes" : "no");
+    printf("last SIGCHLD: %s, si_pid the tracee: %s, si_status %d\n", cld_name(last_code),
+           last_pid == pid ? "yes" : "no", last_status);
+    return 0;
+}
