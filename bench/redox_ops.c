@@ -20,6 +20,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -153,6 +154,7 @@ enum {
     C_KILL = 8,
     C_TRACE_R = 16, C_TRACE_W = 17, C_INT_R = 18, C_INT_W = 19, C_FLOAT_R = 20,
     C_FLOAT_W = 21, C_ENV_R = 22, C_ENV_W = 23, C_MEM_R = 24, C_MEM_W = 25, C_TRACE_OPEN = 26,
+    C_EVENT_R = 28, C_EVENT_W = 29,
 };
 
 typedef struct {
@@ -267,6 +269,8 @@ static void row(const char *kind, const stats_t *d, long calls, const char *goal
     part(files, sizeof files, "env-w", d->c[C_ENV_W] * k);
     part(files, sizeof files, "mem-r", d->c[C_MEM_R] * k);
     part(files, sizeof files, "mem-w", d->c[C_MEM_W] * k);
+    part(files, sizeof files, "event-r", d->c[C_EVENT_R] * k);
+    part(files, sizeof files, "event-w", d->c[C_EVENT_W] * k);
     uint64_t listed = d->c[C_READ] + d->c[C_WRITE] + d->c[C_SEEK] + d->c[C_OPEN] +
                       d->c[C_FCNTL] + d->c[C_CLOSE] + d->c[C_KILL];
     part(files, sizeof files, "other ops", (double)(d->c[C_TOTAL] - listed) * k);
@@ -514,12 +518,66 @@ static void measure_two(long n)
         finish(pid[k]);
 }
 
+/* A sampler thread reads the counters twice while the main thread sleeps in waitpid. */
+static stats_t sampled[2];
+
+static void *sampler(void *arg)
+{
+    (void)arg;
+    usleep(100000);
+    sampled[0] = stats(SCOPE_SELF);
+    usleep(300000);
+    sampled[1] = stats(SCOPE_SELF);
+    return NULL;
+}
+
+/* waitpid(-1) while four tracees run without stopping: the scheme operations made while it
+ * sleeps (between 100 ms and 400 ms into the wait), and from the stop that ends it (a
+ * SIGUSR1 one tracee raises at about 600 ms) until it returns. */
+static void measure_four_waiting(void)
+{
+    pid_t pid[4];
+    header("== four running tracees (PTRACE_ATTACH + CONT), one blocking waitpid(-1)");
+    for (int k = 0; k < 4; k++) {
+        pid[k] = fork();
+        if (pid[k] < 0)
+            die("fork");
+        if (pid[k] == 0) {
+            usleep(k == 0 ? 600000 : 5000000);
+            raise(SIGUSR1);
+            for (;;)
+                pause();
+        }
+        if (ptrace(PTRACE_ATTACH, pid[k], 0, 0) != 0)
+            die("PTRACE_ATTACH");
+        wait_stop(pid[k], "attach stop");
+        if (ptrace(PTRACE_CONT, pid[k], 0, 0) != 0)
+            die("PTRACE_CONT");
+    }
+    pthread_t t;
+    if (pthread_create(&t, NULL, sampler, NULL) != 0)
+        die("pthread_create");
+    int status;
+    pid_t p = waitpid(-1, &status, __WALL);
+    stats_t end = stats(SCOPE_SELF);
+    pthread_join(t, NULL);
+    if (p != pid[0] || !WIFSTOPPED(status) || WSTOPSIG(status) != SIGUSR1)
+        die("waitpid(-1) of the four");
+    stats_t asleep = stats_diff(&sampled[1], &sampled[0]);
+    stats_t woken = stats_diff(&end, &sampled[1]);
+    row("while waitpid sleeps (300 ms)", &asleep, 1, "0");
+    row("from the stop to waitpid's return", &woken, 1, "event-r + trace-r");
+    for (int k = 0; k < 4; k++)
+        finish(pid[k]);
+}
+
 static int ops(long n)
 {
     stats_connect();
     measure(TRACEME, n);
     measure(ATTACH, n);
     measure_two(n);
+    measure_four_waiting();
     printf("\nQuoted from the issue, not measured: relibc needs 4 opens and a marker probe "
            "before its first request, and 2 calls per resume.\n");
     return 0;

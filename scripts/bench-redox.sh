@@ -37,7 +37,7 @@ EMU=target/release/redox-proc-emu
 
 CFLAGS=(-O2 -g -Wall -Wextra -Werror)
 "${CC:-cc}" "${CFLAGS[@]}" -I include bench/redox_ops.c "$OUT/release/libptrace_compat.a" \
-    -o "$OUT/redox_ops"
+    -lpthread -o "$OUT/redox_ops"
 "${CC:-cc}" "${CFLAGS[@]}" -DREDOX_OPS_PLAIN bench/redox_ops.c -o "$OUT/redox_ops_linux"
 
 pin() { taskset -c "$CPU" "$@"; }

@@ -30,6 +30,12 @@ pub mod nr {
     pub const RT_SIGQUEUEINFO: usize = 129;
     /// `futex`.
     pub const FUTEX: usize = 202;
+    /// `gettid`.
+    pub const GETTID: usize = 186;
+    /// `waitid`.
+    pub const WAITID: usize = 247;
+    /// `rt_tgsigqueueinfo`.
+    pub const RT_TGSIGQUEUEINFO: usize = 297;
     /// `getpid`.
     pub const GETPID: usize = 39;
     /// `socket`.
@@ -62,6 +68,12 @@ pub mod nr {
     pub const RT_SIGQUEUEINFO: usize = 138;
     /// `futex`.
     pub const FUTEX: usize = 98;
+    /// `gettid`.
+    pub const GETTID: usize = 178;
+    /// `waitid`.
+    pub const WAITID: usize = 95;
+    /// `rt_tgsigqueueinfo`.
+    pub const RT_TGSIGQUEUEINFO: usize = 240;
     /// `getpid`.
     pub const GETPID: usize = 172;
     /// `socket`.

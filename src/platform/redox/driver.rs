@@ -129,12 +129,25 @@ pub fn drain(t: &mut Table, pid: pid_t) -> Result<()> {
 }
 
 /// The tracee is gone (`trace` answered ESRCH): record it, and tell the tracer as Linux does
-/// for a tracee that is not its child (its own children's ends the OS reports).
+/// (kernel/exit.c `exit_notify`), unless the OS does because it is the tracer's child.
 fn gone(t: &mut Table, pid: pid_t) {
     if let Some(s) = t.get_mut(pid) {
         s.on_gone();
-        if let super::tracee::State::Gone { status } = s.state {
-            os::notify_exit(pid, status.unwrap_or(0));
+        s.notify = !os::reports_exit(pid);
+    }
+}
+
+/// Sends the SIGCHLDs due: `own` to the calling thread (a thread of the program, which may
+/// give the siginfo Linux gives), else to the process (the event thread).
+pub fn deliver(t: &mut Table, own: bool) {
+    let mut notices = [(0, 0, 0); 8];
+    loop {
+        let n = t.take_notices(&mut notices);
+        for &(pid, code, value) in notices.get(..n).unwrap_or_default() {
+            os::sigchld(pid, code, value, own);
+        }
+        if n < notices.len() {
+            return;
         }
     }
 }
@@ -181,9 +194,9 @@ pub fn apply(t: &mut Table, pid: pid_t, e: &PtraceEvent) -> Result<()> {
     }
     if let Some(s) = t.get_mut(pid)
         && !had_report
-        && let Some(status) = s.take_report(false)
+        && s.take_report(false).is_some()
     {
-        os::notify_stop(pid, status);
+        s.notify = true;
     }
     Ok(())
 }
@@ -192,7 +205,7 @@ pub fn apply(t: &mut Table, pid: pid_t, e: &PtraceEvent) -> Result<()> {
 /// there, §2.4).
 fn syscall_number(s: &mut Session) -> Result<u64> {
     #[cfg(target_arch = "x86_64")]
-    return files::read_int(s).map(|int| int[super::regs::RAX]);
+    return files::read_int(s).map(|int| int.rax as u64);
     #[cfg(not(target_arch = "x86_64"))]
     {
         let _ = s;
@@ -207,8 +220,7 @@ fn syscall_number(s: &mut Session) -> Result<u64> {
 fn is_vfork(s: &mut Session) -> bool {
     #[cfg(target_arch = "x86_64")]
     if let Ok(int) = files::read_int_now(s) {
-        use super::regs::{RAX, RDI};
-        return os::is_vfork(int[RAX], int[RDI], |addr| {
+        return os::is_vfork(int.rax as u64, int.rdi as u64, |addr| {
             files::peek(s, addr as usize).ok().map(|w| w as u64)
         });
     }
@@ -241,9 +253,8 @@ fn adopt_child(t: &mut Table, child: pid_t, options: c_int, seized: bool) {
     } else {
         super::status::Stop::Attached
     });
-    if add(t, s).is_ok() {
-        os::notify_stop(child, super::status::Stop::Attached.wait_status(0));
-    }
+    s.notify = true;
+    let _ = add(t, s);
 }
 
 /// Carries out a restart request's plan.
@@ -278,6 +289,17 @@ pub fn restart(t: &mut Table, pid: pid_t, plan: Plan) -> Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+/// Whether `pid` left the TRACEME marker.
+pub fn is_traceme(pid: pid_t) -> bool {
+    match os::open(scheme::traceme_marker(pid).as_str(), O_PATH) {
+        Ok(fd) => {
+            let _ = os::close(fd);
+            true
+        }
+        Err(_) => false,
     }
 }
 

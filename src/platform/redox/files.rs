@@ -9,19 +9,8 @@ use super::os::{self, Fd, flags::*};
 use super::scheme::{self, proc_path};
 use super::tracee::{File, Session};
 use crate::errno::{EFAULT, EIO, Errno, Result};
-
-/// Words in Redox `IntRegisters` (x86_64).
 #[cfg(target_arch = "x86_64")]
-pub const INT_WORDS: usize = 20;
-/// Bytes in Redox `EnvRegisters` (x86_64).
-#[cfg(target_arch = "x86_64")]
-const ENV_BYTES: usize = 16;
-
-#[cfg(target_arch = "x86_64")]
-const _: () = {
-    assert!(core::mem::size_of::<syscall::IntRegisters>() == INT_WORDS * 8);
-    assert!(core::mem::size_of::<syscall::EnvRegisters>() == ENV_BYTES);
-};
+use syscall::{EnvRegisters, IntRegisters};
 
 /// The file `which` of the tracee, opened on first use.
 pub fn open(s: &mut Session, which: File) -> Result<Fd> {
@@ -36,7 +25,8 @@ pub fn open(s: &mut Session, which: File) -> Result<Fd> {
 
 #[cfg(target_arch = "x86_64")]
 /// `regs/int`, read once per stop.
-pub fn read_int(s: &mut Session) -> Result<[u64; INT_WORDS]> {
+#[cfg(target_arch = "x86_64")]
+pub fn read_int(s: &mut Session) -> Result<IntRegisters> {
     if let Some(int) = s.int_cache {
         return Ok(int);
     }
@@ -47,52 +37,47 @@ pub fn read_int(s: &mut Session) -> Result<[u64; INT_WORDS]> {
     Ok(int)
 }
 
-#[cfg(target_arch = "x86_64")]
 /// `regs/int`, read afresh (the tracee may be running: at a clone event, docs/redox-protocol.md
 /// §2.3).
-pub fn read_int_now(s: &mut Session) -> Result<[u64; INT_WORDS]> {
+#[cfg(target_arch = "x86_64")]
+pub fn read_int_now(s: &mut Session) -> Result<IntRegisters> {
     let fd = open(s, File::Int)?;
-    let mut buf = [0u8; INT_WORDS * 8];
-    scheme::read_exact(fd, &mut buf)?;
-    Ok(scheme::words(&buf))
+    let mut int = IntRegisters::default();
+    scheme::read_exact(fd, &mut int)?;
+    Ok(int)
 }
 
-#[cfg(target_arch = "x86_64")]
 /// Writes `regs/int`.
-pub fn write_int(s: &mut Session, int: &[u64; INT_WORDS]) -> Result<()> {
+#[cfg(target_arch = "x86_64")]
+pub fn write_int(s: &mut Session, int: &IntRegisters) -> Result<()> {
     let fd = open(s, File::Int)?;
-    let mut buf = [0u8; INT_WORDS * 8];
-    scheme::bytes_of(int, &mut buf);
     // Dropped first: if the write fails, the next read asks the tracee again.
     s.int_cache = None;
-    scheme::write_all(fd, &buf)?;
+    scheme::write_all(fd, int)?;
     s.int_cache = Some(*int);
     Ok(())
 }
 
-#[cfg(target_arch = "x86_64")]
 /// fs/gs base, read once per stop (they change only through `regs/env` writes, §3.2).
-pub fn read_env(s: &mut Session) -> Result<[u64; 2]> {
+#[cfg(target_arch = "x86_64")]
+pub fn read_env(s: &mut Session) -> Result<EnvRegisters> {
     if let Some(env) = s.env_cache {
         return Ok(env);
     }
     let fd = open(s, File::Env)?;
-    let mut buf = [0u8; ENV_BYTES];
-    scheme::read_exact(fd, &mut buf)?;
-    let env = scheme::words(&buf);
+    let mut env = EnvRegisters::default();
+    scheme::read_exact(fd, &mut env)?;
     if s.regs_cacheable() {
         s.env_cache = Some(env);
     }
     Ok(env)
 }
 
-#[cfg(target_arch = "x86_64")]
 /// Writes fs/gs base to `regs/env`.
-pub fn write_env(s: &mut Session, env: [u64; 2]) -> Result<()> {
-    let mut buf = [0u8; ENV_BYTES];
-    scheme::bytes_of(&env, &mut buf);
+#[cfg(target_arch = "x86_64")]
+pub fn write_env(s: &mut Session, env: EnvRegisters) -> Result<()> {
     let fd = open(s, File::Env)?;
-    scheme::write_all(fd, &buf)?;
+    scheme::write_all(fd, &env)?;
     s.env_cache = Some(env);
     Ok(())
 }

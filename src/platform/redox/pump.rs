@@ -65,6 +65,9 @@ fn run() {
             let mut t = table::lock();
             // A failure is the tracee's or the scheme's; the tracee's `waitpid` will see it.
             let _ = driver::drain(&mut t, ev.data as pid_t);
+            if table::WAITERS.load(Ordering::Acquire) == 0 {
+                driver::deliver(&mut t, false);
+            }
         }
     }
 }

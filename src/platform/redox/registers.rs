@@ -7,7 +7,9 @@
 use core::ffi::c_long;
 
 use super::files;
-use super::regs::{self, LinuxRegs};
+use syscall::EnvRegisters;
+
+use super::regs::{self, UserRegs};
 use super::scheme;
 use super::status::Stop;
 use super::table;
@@ -17,7 +19,7 @@ use crate::header::sys_ptrace::*;
 use crate::platform::types::pid_t;
 
 /// Bytes of Linux `struct user_regs_struct`.
-pub const REGS_BYTES: usize = regs::LINUX_REGS_WORDS * 8;
+pub const REGS_BYTES: usize = regs::LINUX_REGS_BYTES;
 
 /// Runs `f` on the session of stopped tracee `pid`, under the lock.
 fn with_stopped<R>(pid: pid_t, f: impl FnOnce(&mut Session, Stop) -> Result<R>) -> Result<R> {
@@ -32,26 +34,26 @@ fn with_stopped<R>(pid: pid_t, f: impl FnOnce(&mut Session, Stop) -> Result<R>) 
 /// one-to-one.
 pub fn move_past_int3(s: &mut Session) -> Result<()> {
     let mut int = files::read_int(s)?;
-    int[regs::R_RIP] = int[regs::R_RIP].wrapping_add(1);
+    int.rip = int.rip.wrapping_add(1);
     files::write_int(s, &int)
 }
 
 /// The Linux register view of a stopped tracee. At a syscall-entry stop Redox has the number
 /// in `rax` (§2.4); Linux shows it in `orig_rax` with `rax = -ENOSYS`.
-fn linux_regs(s: &mut Session, stop: Stop) -> Result<LinuxRegs> {
+fn linux_regs(s: &mut Session, stop: Stop) -> Result<UserRegs> {
     let int = files::read_int(s)?;
     let env = files::read_env(s)?;
     let nr = match stop {
         Stop::SyscallEntry => {
-            s.syscall_nr = Some(int[regs::RAX]);
+            s.syscall_nr = Some(int.rax as u64);
             s.syscall_nr
         }
         Stop::SyscallExit => s.syscall_nr,
         _ => None,
     };
-    let mut view = regs::to_linux(&int, env, nr.unwrap_or(u64::MAX));
+    let mut view = regs::to_linux(&int, &env, nr.unwrap_or(u64::MAX));
     if stop == Stop::SyscallEntry {
-        view[regs::RAX] = (-(ENOSYS.0 as i64)) as u64;
+        view.rax = (-(ENOSYS.0 as i64)) as u64;
     }
     Ok(view)
 }
@@ -59,30 +61,30 @@ fn linux_regs(s: &mut Session, stop: Stop) -> Result<LinuxRegs> {
 /// Writes a Linux register view back. At a syscall-entry stop `orig_rax` selects the syscall
 /// (-1 skips it, `PTRACE_FLAG_IGNORE` on the resume, §2.4) and `rax` is its result if
 /// skipped; elsewhere `rax` is `rax`. `fs_base`/`gs_base` go to `regs/env` when changed.
-fn set_linux_regs(s: &mut Session, stop: Stop, view: &LinuxRegs) -> Result<()> {
-    let mut int = [0u64; regs::REDOX_INT_WORDS];
-    regs::from_linux(view, &mut int);
+fn set_linux_regs(s: &mut Session, stop: Stop, view: &UserRegs) -> Result<()> {
+    let mut int = regs::from_linux(view);
     // Linux `putreg`: segment selectors must have RPL 3 (EIO), bases must be canonical (EIO).
     let canonical = |v: u64| v < 0x0000_8000_0000_0000;
-    if view[regs::L_CS] & 3 != 3
-        || view[regs::L_SS] & 3 != 3
-        || !canonical(view[regs::L_FS_BASE])
-        || !canonical(view[regs::L_GS_BASE])
+    if view.cs & 3 != 3 || view.ss & 3 != 3 || !canonical(view.fs_base) || !canonical(view.gs_base)
     {
         return Err(EIO);
     }
     if stop == Stop::SyscallEntry {
-        let nr = view[regs::L_ORIG_RAX];
+        let nr = view.orig_rax;
         let skip = nr == u64::MAX || s.sysemu;
         if !skip {
-            int[regs::RAX] = nr;
+            int.rax = nr as usize;
         }
         s.skip_syscall = skip;
         s.syscall_nr = Some(nr);
     }
     files::write_int(s, &int)?;
-    let env = [view[regs::L_FS_BASE], view[regs::L_GS_BASE]];
-    if files::read_env(s)? != env {
+    let old = files::read_env(s)?;
+    if (old.fsbase, old.gsbase) != (view.fs_base, view.gs_base) {
+        let env = EnvRegisters {
+            fsbase: view.fs_base,
+            gsbase: view.gs_base,
+        };
         // A non-canonical base is refused (§3.2); Linux says EIO.
         files::write_env(s, env).map_err(|_| EIO)?;
     }
@@ -91,17 +93,13 @@ fn set_linux_regs(s: &mut Session, stop: Stop, view: &LinuxRegs) -> Result<()> {
 
 /// PTRACE_GETREGS: the `user_regs_struct` bytes.
 pub fn get_regs(pid: pid_t) -> Result<[u8; REGS_BYTES]> {
-    with_stopped(pid, |s, stop| {
-        let mut buf = [0u8; REGS_BYTES];
-        scheme::bytes_of(&linux_regs(s, stop)?, &mut buf);
-        Ok(buf)
-    })
+    with_stopped(pid, |s, stop| Ok(linux_regs(s, stop)?.to_bytes()))
 }
 
 /// PTRACE_SETREGS from the `user_regs_struct` bytes.
 pub fn set_regs(pid: pid_t, image: &[u8; REGS_BYTES]) -> Result<c_long> {
     with_stopped(pid, |s, stop| {
-        set_linux_regs(s, stop, &scheme::words(image)).map(|()| 0)
+        set_linux_regs(s, stop, &UserRegs::from_bytes(image)).map(|()| 0)
     })
 }
 
@@ -136,33 +134,64 @@ pub fn set_fpregs(pid: pid_t, image: &[u8; regs::LINUX_FPREGS_BYTES]) -> Result<
     with_stopped(pid, |s, _| write_fpregs(s, image).map(|()| 0))
 }
 
+/// The debug register a `struct user` offset names, if it does (`u_debugreg[8]`,
+/// arch/x86/include/asm/user_64.h).
+fn debugreg(offset: usize) -> Option<usize> {
+    offset
+        .checked_sub(regs::LINUX_DR0)
+        .map(|d| d / 8)
+        .filter(|&n| n < 8)
+}
+
+/// DR7's local and global enable bits (L0..G3, Intel SDM 17.2.4).
+const DR7_ENABLE: u64 = 0xff;
+
 /// PTRACE_PEEKUSER: a word of the kernel's `struct user`. Registers come from the register
-/// view; every other valid offset (fpvalid, debug registers, which Redox lacks) reads 0, as
+/// view; the debug registers are what the tracer wrote (arch/x86/kernel/ptrace.c
+/// `ptrace_get_debugreg`: DR4/DR5 read 0); every other valid offset (fpvalid) reads 0, as
 /// unused fields do on Linux. Misaligned or out-of-range offsets: EIO.
 pub fn peek_user(pid: pid_t, offset: usize) -> Result<c_long> {
     with_stopped(pid, |s, stop| {
         if !offset.is_multiple_of(8) || offset >= regs::LINUX_USER_BYTES {
             return Err(EIO);
         }
-        match regs::linux_regs_index(offset) {
-            Some(i) => linux_regs(s, stop).map(|v| v.get(i).copied().unwrap_or(0) as c_long),
-            // u_debugreg[6]: Linux shows DR6's reset value, 0xffff0ff0 (Intel SDM 17.2.3).
-            None if offset == regs::LINUX_DR6 => Ok(0xffff_0ff0),
-            None => Ok(0),
+        if offset < REGS_BYTES {
+            return linux_regs(s, stop).map(|v| v.word_at(offset).unwrap_or(0) as c_long);
         }
+        Ok(match debugreg(offset) {
+            Some(4 | 5) | None => 0,
+            Some(n) => s.debugreg.get(n).copied().unwrap_or(0) as c_long,
+        })
     })
 }
 
-/// PTRACE_POKEUSER: registers only; the debug registers do not exist on Redox (EIO).
+/// PTRACE_POKEUSER: the registers, and the debug registers as far as Redox can honour them:
+/// it has none (docs/redox-gaps.md), so addresses (DR0..DR3) and DR6 are kept for PEEKUSER,
+/// and DR7 may be written as long as it enables nothing (gdb writes 0 into every new task);
+/// enabling a breakpoint is EIO. DR4/DR5 and the rest of `struct user` are EIO, as on Linux
+/// (arch/x86/kernel/ptrace.c `ptrace_set_debugreg`, `arch_ptrace`).
 pub fn poke_user(pid: pid_t, offset: usize, word: usize) -> Result<c_long> {
     with_stopped(pid, |s, stop| {
         if !offset.is_multiple_of(8) || offset >= regs::LINUX_USER_BYTES {
             return Err(EIO);
         }
-        let i = regs::linux_regs_index(offset).ok_or(EIO)?;
+        if let Some(n) = debugreg(offset) {
+            let word = word as u64;
+            let refused = match n {
+                4 | 5 => true,
+                7 => word & DR7_ENABLE != 0,
+                _ => false,
+            };
+            let slot = s.debugreg.get_mut(n).ok_or(EIO)?;
+            if refused {
+                return Err(EIO);
+            }
+            *slot = word;
+            return Ok(0);
+        }
         let mut view = linux_regs(s, stop)?;
-        if let Some(slot) = view.get_mut(i) {
-            *slot = word as u64;
+        if offset >= REGS_BYTES || !view.set_word_at(offset, word as u64) {
+            return Err(EIO);
         }
         set_linux_regs(s, stop, &view).map(|()| 0)
     })
@@ -183,7 +212,7 @@ fn regset_image(s: &mut Session, stop: Stop, note: usize) -> Result<([u8; XSTATE
     let mut out = [0u8; XSTATE_BYTES];
     let size = match note {
         1 => {
-            scheme::bytes_of(&linux_regs(s, stop)?, &mut out[..REGS_BYTES]);
+            out[..REGS_BYTES].copy_from_slice(&linux_regs(s, stop)?.to_bytes());
             REGS_BYTES
         }
         2 | 0x202 => {
@@ -223,14 +252,15 @@ pub fn regset_len(pid: pid_t, note: usize, len: usize) -> Result<usize> {
 /// PTRACE_SETREGSET: the first `part.len()` bytes of set `note` replaced by `part`.
 pub fn set_regset(pid: pid_t, note: usize, part: &[u8]) -> Result<c_long> {
     with_stopped(pid, |s, stop| {
-        let (mut image, size) = regset_image(s, stop, note)?;
+        let (mut image, _) = regset_image(s, stop, note)?;
         image
             .get_mut(..part.len())
             .ok_or(EINVAL)?
             .copy_from_slice(part);
         if note == 1 {
-            let words: LinuxRegs = scheme::words(image.get(..size).unwrap_or_default());
-            set_linux_regs(s, stop, &words)?;
+            let mut bytes = [0u8; REGS_BYTES];
+            bytes.copy_from_slice(image.get(..REGS_BYTES).unwrap_or_default());
+            set_linux_regs(s, stop, &UserRegs::from_bytes(&bytes))?;
         } else {
             let mut fx = [0u8; regs::LINUX_FPREGS_BYTES];
             fx.copy_from_slice(&image[..regs::LINUX_FPREGS_BYTES]);
@@ -248,8 +278,8 @@ pub fn syscall_info(pid: pid_t) -> Result<([u8; 88], usize)> {
         let view = linux_regs(s, stop)?;
         let mut info = [0u8; 88];
         info[4..8].copy_from_slice(&AUDIT_ARCH_X86_64.to_ne_bytes());
-        info[8..16].copy_from_slice(&view[regs::L_RIP].to_ne_bytes());
-        info[16..24].copy_from_slice(&view[regs::L_RSP].to_ne_bytes());
+        info[8..16].copy_from_slice(&view.rip.to_ne_bytes());
+        info[16..24].copy_from_slice(&view.rsp.to_ne_bytes());
         // Linux recognises a syscall stop by its `SIGTRAP | 0x80` code, so without
         // PTRACE_O_TRACESYSGOOD every stop is reported as NONE (measured on 6.18).
         let stop = if s.options & PTRACE_O_TRACESYSGOOD != 0 {
@@ -260,18 +290,15 @@ pub fn syscall_info(pid: pid_t) -> Result<([u8; 88], usize)> {
         let full = match stop {
             Stop::SyscallEntry => {
                 info[0] = PTRACE_SYSCALL_INFO_ENTRY as u8;
-                info[24..32].copy_from_slice(&view[regs::L_ORIG_RAX].to_ne_bytes());
-                for (k, &r) in regs::SYSCALL_ARGS.iter().enumerate() {
-                    let at = 32 + 8 * k;
-                    if let (Some(dst), Some(v)) = (info.get_mut(at..at + 8), view.get(r)) {
-                        dst.copy_from_slice(&v.to_ne_bytes());
-                    }
+                info[24..32].copy_from_slice(&view.orig_rax.to_ne_bytes());
+                for (dst, arg) in info[32..80].chunks_exact_mut(8).zip(view.syscall_args()) {
+                    dst.copy_from_slice(&arg.to_ne_bytes());
                 }
                 80
             }
             Stop::SyscallExit => {
                 info[0] = PTRACE_SYSCALL_INFO_EXIT as u8;
-                let rval = view[regs::RAX] as i64;
+                let rval = view.rax as i64;
                 info[24..32].copy_from_slice(&rval.to_ne_bytes());
                 info[32] = u8::from((-4095..0).contains(&rval));
                 33
@@ -299,13 +326,13 @@ pub fn arch_prctl(pid: pid_t, code: usize, addr: usize) -> Result<u64> {
     with_stopped(pid, |s, _| {
         let mut env = files::read_env(s)?;
         match code {
-            ARCH_GET_FS => Ok(env[0]),
-            ARCH_GET_GS => Ok(env[1]),
+            ARCH_GET_FS => Ok(env.fsbase),
+            ARCH_GET_GS => Ok(env.gsbase),
             ARCH_SET_FS | ARCH_SET_GS => {
                 if code == ARCH_SET_FS {
-                    env[0] = addr as u64;
+                    env.fsbase = addr as u64;
                 } else {
-                    env[1] = addr as u64;
+                    env.gsbase = addr as u64;
                 }
                 // Non-canonical bases are refused with EINVAL (§3.2).
                 files::write_env(s, env).map(|()| 0)

@@ -7,6 +7,8 @@
 
 use core::ffi::{c_int, c_long, c_ulong};
 
+use syscall::PtraceFlags;
+
 use super::driver;
 use super::files;
 use super::os::{self, flags::*};
@@ -23,12 +25,6 @@ use crate::platform::types::pid_t;
 /// Linux checks this before any other argument.
 pub fn stopped(pid: pid_t) -> Result<Stop> {
     table::lock().get(pid).ok_or(ESRCH)?.stopped()
-}
-
-/// ESRCH unless `pid` is a tracee of ours, stopped or not (Linux's check for PTRACE_KILL and
-/// PTRACE_INTERRUPT, kernel/ptrace.c `ptrace_check_attach` with `ignore_state`).
-pub fn traced(pid: pid_t) -> Result<()> {
-    table::lock().get(pid).map(drop).ok_or(ESRCH)
 }
 
 /// Runs `f` on the session of stopped tracee `pid`, under the lock.
@@ -62,30 +58,23 @@ pub fn traceme() -> Result<c_long> {
     Ok(0)
 }
 
-/// Whether `pid` left the TRACEME marker.
-pub fn is_traceme(pid: pid_t) -> bool {
-    match os::open(scheme::traceme_marker(pid).as_str(), O_PATH) {
-        Ok(fd) => {
-            let _ = os::close(fd);
-            true
-        }
-        Err(_) => false,
-    }
-}
-
-/// PTRACE_ATTACH: open `trace` with `O_TRUNC`, which stops the tracee at once without an
-/// event (§1.3); Linux reports that as the SIGSTOP stop 0x137f.
+/// PTRACE_ATTACH: as Linux, by SIGSTOP (ptrace(2) PTRACE_ATTACH): open `trace`, arm the
+/// stops Linux always reports, and send SIGSTOP, whose signal stop is reported as the attach
+/// stop 0x137f. The tracee is then parked at a stop site with EXIT armed, so a SIGKILL from
+/// outside ends it (§2.5), unlike the `O_TRUNC` freeze, which nothing ends but the tracer.
 pub fn attach(pid: pid_t) -> Result<c_long> {
     if pid == os::getpid() {
         return Err(EPERM);
     }
     let mut t = table::lock();
-    let (fd, flags) = driver::open_trace(&t, pid, true, false)?;
+    let (fd, flags) = driver::open_trace(&t, pid, false, false)?;
     let mut s = Session::new(pid, fd, flags, 0, false);
-    s.stop(Stop::Attached);
+    s.attaching = true;
+    let arm = s.resumed(s.rearm());
     driver::add(&mut t, s)?;
     pump::ensure(&mut t)?;
-    os::notify_stop(pid, Stop::Attached.wait_status(0));
+    driver::write(fd, arm)?;
+    os::kill(pid, SIGSTOP)?;
     Ok(0)
 }
 
@@ -112,11 +101,26 @@ pub fn seize(pid: pid_t, addr: usize, options: usize) -> Result<c_long> {
 }
 
 /// PTRACE_DETACH: closing `trace` detaches and resumes (§1.5). Like Linux, only from a stop
-/// (ESRCH otherwise) and with a valid signal, which is then sent.
+/// (ESRCH otherwise) and with a valid signal, which is then sent; Linux reads the signal as an
+/// `unsigned int` (kernel/ptrace.c `ptrace_detach`), so the high half of `data` is ignored.
+/// The stop's own signal (a signal stop, the attach SIGSTOP) is not delivered, nor the
+/// syscall of a SYSEMU or `orig_rax = -1` entry stop run: a write with `PTRACE_FLAG_IGNORE`
+/// (and EXIT, since IGNORE needs a stop bit to stay armed, §2.4) resumes past it first.
 pub fn detach(pid: pid_t, sig: usize) -> Result<c_long> {
     let mut t = table::lock();
-    t.get(pid).ok_or(ESRCH)?.stopped()?;
-    let sig = tracee::valid_signal(sig)?;
+    let s = t.get_mut(pid).ok_or(ESRCH)?;
+    let stop = s.stopped()?;
+    let sig = tracee::valid_signal(sig as u32 as usize)?;
+    let parked = matches!(s.state, tracee::State::Stopped { .. });
+    let discard = match stop {
+        Stop::Signal(_) | Stop::Attached => true,
+        Stop::SyscallEntry => s.skip_syscall || s.sysemu,
+        _ => false,
+    };
+    if parked && discard {
+        let flags = PtraceFlags::PTRACE_FLAG_IGNORE | PtraceFlags::PTRACE_STOP_EXIT;
+        driver::write(s.trace, flags.bits())?;
+    }
     driver::remove(&mut t, pid);
     if sig != 0 {
         os::kill(pid, sig)?;
@@ -145,7 +149,10 @@ pub fn restart(pid: pid_t, request: c_int, sig: usize) -> Result<c_long> {
     let s = t.get_mut(pid).ok_or(ESRCH)?;
     s.stopped()?;
     let plan = s.restart(request, tracee::valid_signal(sig)?)?;
-    driver::restart(&mut t, pid, plan).map(|()| 0)
+    let r = driver::restart(&mut t, pid, plan);
+    // A stop the restart found (a deferred one, or one queued meanwhile).
+    driver::deliver(&mut t, true);
+    r.map(|()| 0)
 }
 
 /// PTRACE_SETOPTIONS: EINVAL for unknown bits, in the whole `data` word (Linux); EXITKILL
@@ -169,6 +176,28 @@ pub fn set_options(pid: pid_t, options: usize) -> Result<c_long> {
         s.options = options;
         Ok(0)
     })
+}
+
+/// PTRACE_INTERRUPT: ESRCH unless traced (stopped or not, kernel/ptrace.c
+/// `ptrace_check_attach` with `ignore_state`), EIO unless seized; a running tracee is sent
+/// SIGSTOP, whose signal stop is reported as PTRACE_EVENT_STOP (docs/redox-gaps.md).
+pub fn interrupt(pid: pid_t) -> Result<c_long> {
+    let mut t = table::lock();
+    let s = t.get_mut(pid).ok_or(ESRCH)?;
+    if s.interrupt()? {
+        os::kill(pid, SIGSTOP)?;
+    }
+    Ok(0)
+}
+
+/// PTRACE_LISTEN: see `Session::listen`.
+pub fn listen(pid: pid_t) -> Result<c_long> {
+    let mut t = table::lock();
+    let s = t.get_mut(pid).ok_or(ESRCH)?;
+    if let Some(flags) = s.listen()? {
+        driver::write(s.trace, flags)?;
+    }
+    Ok(0)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -197,7 +226,7 @@ pub fn siginfo(pid: pid_t) -> Result<[u8; 128]> {
         // A single-step trap's si_addr is the stopped rip (Linux `send_sigtrap`).
         #[cfg(target_arch = "x86_64")]
         if stop == Stop::Step {
-            let rip = files::read_int(s)?[super::regs::R_RIP];
+            let rip = files::read_int(s)?.rip as u64;
             info[16..24].copy_from_slice(&rip.to_ne_bytes());
         }
         Ok(info)

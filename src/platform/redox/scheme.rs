@@ -99,15 +99,6 @@ pub fn words<const N: usize>(bytes: &[u8]) -> [u64; N] {
     out
 }
 
-/// Native-endian bytes from words, into `out` (as many as fit).
-// Only the x86_64 register requests use this; aarch64 Redox has no register access (docs/redox-protocol.md §3.1).
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-pub fn bytes_of(words: &[u64], out: &mut [u8]) {
-    for (w, chunk) in words.iter().zip(out.chunks_exact_mut(8)) {
-        chunk.copy_from_slice(&w.to_ne_bytes());
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -39,6 +39,13 @@ static TABLE: Lock<Table> = Lock::new(Table {
 /// Bumped after every change of the table; `waitpid` sleeps on it (futex).
 pub static WAKE: AtomicU32 = AtomicU32::new(0);
 
+/// Threads sleeping on [`WAKE`] in `waitpid`: while there is one, it sends the SIGCHLDs due
+/// (to itself, with the siginfo Linux gives); otherwise the event thread sends them.
+pub static WAITERS: AtomicU32 = AtomicU32::new(0);
+
+/// A SIGCHLD due: the tracee, `si_code`, `si_status`.
+pub type Notice = (pid_t, core::ffi::c_int, core::ffi::c_int);
+
 /// The held table. Dropping it wakes `waitpid` sleepers if anything changed.
 pub struct Locked(Guard<'static, Table>);
 
@@ -134,14 +141,27 @@ impl Table {
         self.slots.get_mut(i)?.take()
     }
 
+    /// Up to `out.len()` SIGCHLDs due, taken; how many.
+    pub fn take_notices(&mut self, out: &mut [Notice]) -> usize {
+        let mut n = 0;
+        for s in self.slots.iter_mut().flatten() {
+            let Some(slot) = out.get_mut(n) else { break };
+            if let Some((code, value)) = s.take_notice() {
+                *slot = (s.pid, code, value);
+                n += 1;
+            }
+        }
+        n
+    }
+
     /// Every session.
     pub fn iter(&self) -> impl Iterator<Item = &Session> {
         self.slots.iter().flatten()
     }
 
-    /// Every session, to change them.
+    /// Every session, to change them without waking anyone (`waitpid` marking what it
+    /// reports).
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Session> {
-        self.changed = true;
         self.slots.iter_mut().flatten()
     }
 }

@@ -20,7 +20,7 @@
 
 use core::ffi::{c_int, c_ulong};
 
-use syscall::{PtraceEvent, PtraceFlags};
+use syscall::{EnvRegisters, IntRegisters, PtraceEvent, PtraceFlags};
 
 use super::os::Fd;
 use super::status::{self, SIGCONT, SIGKILL, SIGSTOP, Stop};
@@ -148,14 +148,26 @@ pub struct Session {
     /// The siginfo PTRACE_SETSIGINFO gave at this stop.
     pub siginfo: Option<[u8; 128]>,
     /// `regs/int` as read or written at this stop.
-    pub int_cache: Option<[u64; 20]>,
+    pub int_cache: Option<IntRegisters>,
     /// `regs/env` as read at this stop.
-    pub env_cache: Option<[u64; 2]>,
+    pub env_cache: Option<EnvRegisters>,
     /// Resumed with a stop signal: it may now sit in a job-control stop, which no `trace`
     /// event shows (docs/redox-protocol.md §5.1).
     pub job_stop: bool,
     /// We sent SIGCONT to end a job-control stop: its signal stop is not reported.
     pub quiet_sigcont: bool,
+    /// PTRACE_ATTACH sent SIGSTOP: its signal stop is the attach stop.
+    pub attaching: bool,
+    /// PTRACE_INTERRUPT sent SIGSTOP: its signal stop is the PTRACE_EVENT_STOP stop.
+    pub interrupting: bool,
+    /// PTRACE_LISTEN: the tracee sits in a job-control stop; the signal stop of the SIGCONT
+    /// that ends it is reported as PTRACE_EVENT_STOP first.
+    pub listening: bool,
+    /// The tracer has not been sent SIGCHLD for the current stop (or end) yet.
+    pub notify: bool,
+    /// x86 `u_debugreg[0..8]` as the tracer wrote them (docs/redox-gaps.md: kept, never
+    /// enabled, since Redox has no debug registers).
+    pub debugreg: [u64; 8],
     /// Reported stopped at a VFORK event with PTRACE_O_TRACEVFORKDONE: the child until the
     /// vfork returns, whose syscall-exit stop stands in for Linux's VFORK_DONE stop.
     pub vfork_done: Option<pid_t>,
@@ -307,6 +319,12 @@ impl Session {
             env_cache: None,
             job_stop: false,
             quiet_sigcont: false,
+            attaching: false,
+            interrupting: false,
+            listening: false,
+            notify: false,
+            // DR6 reads as its reset value until written (Intel SDM 17.2.3).
+            debugreg: [0, 0, 0, 0, 0, 0, 0xffff_0ff0, 0],
             vfork_done: None,
         }
     }
@@ -317,6 +335,33 @@ impl Session {
         match self.state {
             State::Stopped { stop, .. } | State::Pseudo { stop, .. } => Ok(stop),
             _ => Err(ESRCH),
+        }
+    }
+
+    /// The SIGCHLD Linux sends the tracer for where the tracee is, as `si_code` and
+    /// `si_status` (kernel/signal.c `do_notify_parent_cldstop`: CLD_TRAPPED with the stop
+    /// signal, `exit_code & 0x7f`; kernel/signal.c `do_notify_parent`: CLD_EXITED with the exit
+    /// code, CLD_KILLED with the signal), if one is due.
+    pub fn take_notice(&mut self) -> Option<(c_int, c_int)> {
+        const CLD_EXITED: c_int = 1;
+        const CLD_KILLED: c_int = 2;
+        const CLD_TRAPPED: c_int = 4;
+        if !core::mem::take(&mut self.notify) {
+            return None;
+        }
+        match self.state {
+            State::Stopped { stop, .. } | State::Pseudo { stop, .. } => {
+                Some((CLD_TRAPPED, (stop.wait_status(self.options) >> 8) & 0x7f))
+            }
+            State::Gone { status } => {
+                let status = status.unwrap_or(0);
+                Some(if status & 0x7f == 0 {
+                    (CLD_EXITED, (status >> 8) & 0xff)
+                } else {
+                    (CLD_KILLED, status & 0x7f)
+                })
+            }
+            State::Running | State::Dying => None,
         }
     }
 
@@ -360,12 +405,24 @@ impl Session {
         }
     }
 
+    /// The stop Linux reports after a successful execve (ptrace(2) "execve(2) under ptrace").
+    fn exec_stop(&self) -> Stop {
+        if self.options & PTRACE_O_TRACEEXEC != 0 {
+            Stop::Event(status::EVENT_EXEC)
+        } else {
+            Stop::ExecTrap
+        }
+    }
+
     /// Breakpoint flags the library arms for itself, whatever the tracer asked: syscall entries
-    /// during the exec watch, the vfork's syscall exit.
+    /// during the exec watch, the single step to an exec stop, the vfork's syscall exit.
     fn internal_flags(&self) -> u64 {
         let mut flags = 0;
         if self.exec == Exec::Watch {
             flags |= PtraceFlags::PTRACE_STOP_PRE_SYSCALL.bits();
+        }
+        if let Exec::Step { forced: true, .. } = self.exec {
+            flags |= PtraceFlags::PTRACE_STOP_SINGLESTEP.bits();
         }
         if self.vfork_done.is_some() {
             flags |= PtraceFlags::PTRACE_STOP_POST_SYSCALL.bits();
@@ -455,11 +512,19 @@ impl Session {
             } else if matches!(self.exec, Exec::Step { .. }) {
                 // An exec already announced by its syscall entry (the exec watch).
                 return fx;
-            } else if self.options & PTRACE_O_TRACEEXEC != 0 {
-                self.event_msg = self.pid as c_ulong;
-                Stop::Event(status::EVENT_EXEC)
             } else {
-                Stop::ExecTrap
+                // An exec: Linux holds the tracee at its exec stop, so that a debugger plants
+                // its breakpoints before the new program runs (gdb's start through a shell).
+                // A single step, which survives the exec (kernel `039f7f5c`), stops it one
+                // instruction into the new program, where the exec stop is reported
+                // (docs/redox-gaps.md). The write cannot lose a stop: the tracee has just
+                // switched address spaces and runs the new program's first instructions.
+                self.exec = Exec::Step {
+                    stop: self.exec_stop(),
+                    forced: true,
+                };
+                fx.write = Some(self.resumed(self.rearm()));
+                return fx;
             };
             if let Some(flags) = fx.write {
                 // `resumed` resets the state, so it comes before the pseudo-stop is entered.
@@ -488,11 +553,40 @@ impl Session {
             self.stop(Stop::Event(status::EVENT_VFORK_DONE));
             return fx;
         }
-        // The single step of the exec watch stands in for the exec stop.
-        if let Exec::Step { stop, forced } = self.exec {
+        // The single step of the exec watch stands in for the exec stop. Without
+        // PTRACE_O_TRACEEXEC that stop is a SIGTRAP sent to the tracee, which Linux delivers
+        // after the execve's syscall-exit stop; PTRACE_EVENT_EXEC comes before it.
+        if let Exec::Step { stop, forced } = self.exec
+            && !(stop == Stop::ExecTrap && stop_of(e) == Some(Stop::SyscallExit))
+        {
             let ours = forced && stop_of(e) == Some(Stop::Step);
+            if ours && wanted(Stop::SyscallExit, self.last_request) {
+                // The execve's syscall-exit stop, which no Redox stop shows after an exec
+                // (v2020's fexec does not return to a POST_SYSCALL site; the step skips it):
+                // it is reported from this parked stop, 0 in `rax` as Linux's execve returns.
+                let exit = PtraceEvent {
+                    cause: PtraceFlags::PTRACE_STOP_POST_SYSCALL,
+                    ..Default::default()
+                };
+                if stop == Stop::ExecTrap {
+                    // Linux: the exit first, then the SIGTRAP, a signal-delivery-stop.
+                    self.deferred = Some(PtraceEvent {
+                        cause: PtraceFlags::PTRACE_STOP_SIGNAL,
+                        a: status::SIGTRAP as usize,
+                        ..Default::default()
+                    });
+                    self.exec = Exec::Idle;
+                    self.event_msg = 2;
+                    self.stop(Stop::SyscallExit);
+                    return fx;
+                }
+                self.deferred = Some(exit);
+            } else {
+                self.deferred = (!ours).then_some(*e);
+            }
             self.exec = Exec::Idle;
-            self.deferred = (!ours).then_some(*e);
+            // ptrace(2) PTRACE_EVENT_EXEC: the message is the tracee's (former) thread id.
+            self.event_msg = self.pid as c_ulong;
             self.stop(stop);
             return fx;
         }
@@ -503,6 +597,24 @@ impl Session {
                 let flags = self.rearm() | PtraceFlags::PTRACE_FLAG_IGNORE.bits();
                 fx.write = Some(self.resumed(flags));
                 return fx;
+            }
+            // The SIGSTOP PTRACE_ATTACH sent: Linux reports its signal-delivery-stop as the
+            // attach stop (ptrace(2) PTRACE_ATTACH).
+            Some(Stop::Signal(SIGSTOP)) if self.attaching => {
+                self.attaching = false;
+                Stop::Attached
+            }
+            // The SIGSTOP PTRACE_INTERRUPT sent: its stop is PTRACE_EVENT_STOP.
+            Some(Stop::Signal(SIGSTOP)) if self.interrupting => {
+                self.interrupting = false;
+                Stop::Interrupt
+            }
+            // SIGCONT ends a LISTEN: Linux reports PTRACE_EVENT_STOP, then, at the next
+            // restart, SIGCONT's own signal-delivery-stop (ptrace(2) PTRACE_LISTEN).
+            Some(Stop::Signal(SIGCONT)) if self.listening => {
+                self.listening = false;
+                self.deferred = Some(*e);
+                Stop::Interrupt
             }
             Some(Stop::Signal(sig)) if self.inject == Some(sig) => {
                 // A signal we injected: deliver it without a report. A stop signal without a
@@ -550,14 +662,18 @@ impl Session {
     fn watch_exec(&mut self, nr: Option<u64>) -> Effects {
         let mut fx = Effects::default();
         if nr.is_some_and(|nr| super::os::EXEC_SYSCALLS.contains(&nr)) {
-            let stop = if self.options & PTRACE_O_TRACEEXEC != 0 {
-                Stop::Event(status::EVENT_EXEC)
-            } else {
-                Stop::ExecTrap
+            self.exec = Exec::Step {
+                stop: self.exec_stop(),
+                forced: true,
             };
-            self.exec = Exec::Step { stop, forced: true };
-            self.event_msg = self.pid as c_ulong;
-            fx.write = Some(self.resumed(armed(self.options, PTRACE_SINGLESTEP)));
+            if wanted(Stop::SyscallEntry, self.last_request) {
+                // PTRACE_SYSCALL: Linux reports the execve's entry, then the exec stop, then
+                // its exit; the step is armed by the restart from this entry.
+                self.event_msg = 1;
+                self.stop(Stop::SyscallEntry);
+                return fx;
+            }
+            fx.write = Some(self.resumed(self.rearm()));
             return fx;
         }
         if wanted(Stop::SyscallEntry, self.last_request) {
@@ -600,7 +716,15 @@ impl Session {
             self.siginfo = None;
             return Ok(Plan::FromPseudo(armed(self.options, request)));
         }
-        let stop = self.stopped()?;
+        let (stop, sig) = match self.stopped()? {
+            // The attach stop is SIGSTOP's signal-delivery-stop (a real one after
+            // PTRACE_ATTACH; a clone child's freeze is resumed the same way harmlessly).
+            Stop::Attached => (Stop::Signal(SIGSTOP), sig),
+            // PTRACE_EVENT_STOP is no signal-delivery-stop: the restart's signal is dropped
+            // (ptrace(2) "PTRACE_EVENT_STOP"), and the SIGSTOP behind an interrupt stop too.
+            Stop::Interrupt => (Stop::Signal(SIGSTOP), 0),
+            stop => (stop, sig),
+        };
         let mut flags = armed(self.options, request);
         let mut inject = None;
         let mut end_group_stop = false;
@@ -666,7 +790,7 @@ impl Session {
     /// A job-control stop (from the operating system's `waitpid`) of a tracee resumed with a
     /// stop signal: its group-stop, already reported by the caller.
     pub fn on_group_stop(&mut self, sig: c_int) -> Option<c_int> {
-        if !self.job_stop {
+        if !self.job_stop || self.listening {
             return None;
         }
         self.job_stop = false;
@@ -688,6 +812,39 @@ impl Session {
         self.quiet_sigcont = true;
         self.exec = Exec::Watch;
         self.resumed(armed(0, PTRACE_CONT))
+    }
+
+    /// PTRACE_INTERRUPT of a seized tracee: true when SIGSTOP must be sent, whose signal stop
+    /// becomes the PTRACE_EVENT_STOP stop (v2020 cannot stop a running tracee at will, but it
+    /// stops one at a signal, docs/redox-protocol.md §2.4). A stopped or listening tracee is
+    /// left as it is.
+    pub fn interrupt(&mut self) -> Result<bool> {
+        if !self.seized {
+            return Err(EIO);
+        }
+        if self.state != State::Running || self.interrupting || self.listening {
+            return Ok(false);
+        }
+        self.interrupting = true;
+        Ok(true)
+    }
+
+    /// PTRACE_LISTEN: only in a PTRACE_EVENT_STOP stop of a seized tracee (EIO otherwise,
+    /// kernel/ptrace.c `ptrace_request`). The tracee is left in (or put into) a job-control
+    /// stop, which a `trace` write does not end (§5.1): at an interrupt stop its SIGSTOP is
+    /// delivered. Returns the flags to write, if any.
+    pub fn listen(&mut self) -> Result<Option<u64>> {
+        let stop = self.stopped()?;
+        if !self.seized || !matches!(stop, Stop::Interrupt | Stop::Group { .. }) {
+            return Err(EIO);
+        }
+        self.listening = true;
+        self.job_stop = false;
+        if matches!(self.state, State::Pseudo { .. }) || matches!(stop, Stop::Group { .. }) {
+            self.state = State::Running;
+            return Ok(None);
+        }
+        Ok(Some(self.resumed(self.rearm())))
     }
 
     /// PTRACE_KILL: ignore its stops until it is gone. Returns the flags that release the
@@ -751,6 +908,19 @@ mod tests {
         assert_eq!(fx.write, Some(armed(0, PTRACE_CONT)));
         s.on_gone();
         assert_eq!(s.state, State::Gone { status: Some(9) });
+    }
+
+    #[test]
+    fn attach_stop_is_the_sigstop_signal_stop() {
+        let mut s = Session::new(100, 3, 0, 0, false);
+        s.attaching = true;
+        s.resumed(s.rearm());
+        s.on_event(&event(PtraceFlags::PTRACE_STOP_SIGNAL, 19, 0), None);
+        assert_eq!(s.take_report(true), Some(0x137f));
+        // Restarted without a signal: the SIGSTOP is discarded.
+        let plan = s.restart(PTRACE_CONT, 0).unwrap();
+        assert!(matches!(plan, Plan::Write { flags, inject: None, .. } if flags & IGNORE != 0));
+        assert!(!s.job_stop);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use core::sync::atomic::Ordering;
 use super::driver;
 use super::os;
 use super::status::SIGSTOP;
-use super::table::{self, WAKE};
+use super::table::{self, WAITERS, WAKE};
 use super::tracee::State;
 use crate::errno::{ECHILD, EINVAL, Result};
 use crate::platform::types::pid_t;
@@ -52,6 +52,7 @@ enum Found {
 
 fn look(pid: pid_t, consume: bool) -> Found {
     let mut t = table::lock();
+    driver::deliver(&mut t, true);
     let mut traced = false;
     let mut can_stop = false;
     let mut gone = None;
@@ -101,7 +102,7 @@ fn os_report(p: pid_t, status: c_int, options: c_int) -> Result<Option<(pid_t, c
     let stopped = status & 0xff == 0x7f;
     let mut t = table::lock();
     let traced = t.get(p).is_some();
-    if stopped && (status >> 8) & 0xff == SIGSTOP && !traced && super::request::is_traceme(p) {
+    if stopped && (status >> 8) & 0xff == SIGSTOP && !traced && driver::is_traceme(p) {
         driver::attach_traceme(&mut t, p)?;
         super::pump::ensure(&mut t)?;
         return Ok(None);
@@ -149,8 +150,13 @@ pub fn wait4(pid: pid_t, options: c_int, rusage: usize) -> Result<(pid_t, c_int)
         }
         if can_stop || (traced && !os_has_children) {
             // The event thread or another thread's request will change the table. An untraced
-            // child's end is seen at the next change (docs/redox-gaps.md).
-            os::futex_wait(&WAKE, seen)?;
+            // child's end is seen at the next change (docs/redox-gaps.md). While this thread
+            // sleeps here, the SIGCHLDs due are its to send (`look`, and below).
+            WAITERS.fetch_add(1, Ordering::AcqRel);
+            let r = os::futex_wait(&WAKE, seen);
+            WAITERS.fetch_sub(1, Ordering::AcqRel);
+            driver::deliver(&mut table::lock(), true);
+            r?;
         } else {
             // Only the OS can report something: sleep in its waitpid.
             let (p, status) = os::waitpid(pid, options | WUNTRACED, rusage)?;

@@ -353,43 +353,53 @@ pub fn futex_wake(word: &AtomicU32) {
 
 /// `SIGCHLD`.
 const SIGCHLD: usize = 17;
+/// `si_code` of a signal sent with sigqueue(3).
+const SI_QUEUE: c_int = -1;
 
-/// Tells this process that tracee `pid` stopped with `status` (a wait status): `SIGCHLD` with
-/// the siginfo Linux gives a tracer, `si_code` `CLD_TRAPPED`, `si_pid` the tracee and
-/// `si_status` the stop signal (kernel/signal.c `do_notify_parent_cldstop`: `exit_code &
-/// 0x7f`). rt_sigqueueinfo(2) lets a process send itself any `si_code`.
-pub fn notify_stop(pid: pid_t, status: c_int) {
-    const CLD_TRAPPED: c_int = 4;
+/// Sends this process SIGCHLD about tracee `pid`, with `si_pid` the tracee and `si_status`
+/// `value`. `own`: to the calling thread, with `si_code` `code` (CLD_TRAPPED, CLD_EXITED,
+/// CLD_KILLED), as Linux's own SIGCHLD; Linux lets a thread give itself any `si_code`
+/// (kernel/signal.c `do_rt_tgsigqueueinfo`). Else to the process, from the event thread,
+/// which Linux allows only with a negative `si_code`: SI_QUEUE.
+pub fn sigchld(pid: pid_t, code: c_int, value: c_int, own: bool) {
     let mut info = [0u8; 128];
     info[0..4].copy_from_slice(&(SIGCHLD as c_int).to_ne_bytes());
-    info[8..12].copy_from_slice(&CLD_TRAPPED.to_ne_bytes());
+    let code = if own { code } else { SI_QUEUE };
+    info[8..12].copy_from_slice(&code.to_ne_bytes());
     info[16..20].copy_from_slice(&pid.to_ne_bytes());
     // SAFETY: getuid takes no arguments and cannot fail.
     let uid = unsafe { syscall4(nr::GETUID, 0, 0, 0, 0) }.unwrap_or(0) as u32;
     info[20..24].copy_from_slice(&uid.to_ne_bytes());
-    info[24..28].copy_from_slice(&((status >> 8) & 0x7f).to_ne_bytes());
-    let me = getpid() as usize;
-    // SAFETY: `info` is a live 128-byte siginfo for the call.
-    let _ = unsafe { syscall4(nr::RT_SIGQUEUEINFO, me, SIGCHLD, info.as_ptr() as usize, 0) };
-}
-
-/// Tells this process that tracee `pid`, not its child, ended with wait status `status`:
-/// Linux sends the tracer `SIGCHLD` for that too (kernel/exit.c `exit_notify`), with
-/// `CLD_EXITED` or `CLD_KILLED`.
-pub fn notify_exit(pid: pid_t, status: c_int) {
-    const CLD_EXITED: c_int = 1;
-    const CLD_KILLED: c_int = 2;
-    let (code, value) = if status & 0x7f == 0 {
-        (CLD_EXITED, (status >> 8) & 0xff)
-    } else {
-        (CLD_KILLED, status & 0x7f)
-    };
-    let mut info = [0u8; 128];
-    info[0..4].copy_from_slice(&(SIGCHLD as c_int).to_ne_bytes());
-    info[8..12].copy_from_slice(&code.to_ne_bytes());
-    info[16..20].copy_from_slice(&pid.to_ne_bytes());
     info[24..28].copy_from_slice(&value.to_ne_bytes());
     let me = getpid() as usize;
-    // SAFETY: `info` is a live 128-byte siginfo for the call.
-    let _ = unsafe { syscall4(nr::RT_SIGQUEUEINFO, me, SIGCHLD, info.as_ptr() as usize, 0) };
+    let at = info.as_ptr() as usize;
+    if own {
+        // SAFETY: gettid takes no arguments and cannot fail.
+        let tid = unsafe { syscall4(nr::GETTID, 0, 0, 0, 0) }.unwrap_or(0);
+        // SAFETY: `info` is a live 128-byte siginfo for the call.
+        let _ = unsafe { syscall6(nr::RT_TGSIGQUEUEINFO, [me, tid, SIGCHLD, at, 0, 0]) };
+    } else {
+        // SAFETY: `info` is a live 128-byte siginfo for the call.
+        let _ = unsafe { syscall4(nr::RT_SIGQUEUEINFO, me, SIGCHLD, at, 0) };
+    }
+}
+
+/// Whether the OS tells this process of `pid`'s end itself: it does for its own children
+/// (waitid(2) with WNOWAIT finds them without reaping them).
+pub fn reports_exit(pid: pid_t) -> bool {
+    const P_PID: usize = 1;
+    const WEXITED: usize = 4;
+    const WNOHANG: usize = 1;
+    const WNOWAIT: usize = 0x0100_0000;
+    let mut info = [0u8; 128];
+    let args = [
+        P_PID,
+        pid as usize,
+        info.as_mut_ptr() as usize,
+        WEXITED | WNOHANG | WNOWAIT,
+        0,
+        0,
+    ];
+    // SAFETY: `info` is a live 128-byte siginfo for the call; no rusage.
+    unsafe { syscall6(nr::WAITID, args) }.is_ok()
 }

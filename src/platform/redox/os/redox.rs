@@ -198,14 +198,14 @@ pub fn futex_wake(word: &AtomicU32) {
 /// `SIGCHLD`.
 const SIGCHLD: c_int = 17;
 
-/// Tells this process that tracee `pid` stopped: `SIGCHLD`. v2020 `kill` carries no siginfo
-/// (no `sigqueue`, see docs/redox-protocol.md), so a handler sees only the signal number.
-pub fn notify_stop(_pid: pid_t, _status: c_int) {
+/// Sends this process SIGCHLD about tracee `pid`. v2020 `kill` carries no siginfo (there is
+/// no sigqueue, docs/redox-protocol.md §5.2), so a handler sees only the signal number.
+pub fn sigchld(_pid: pid_t, _code: c_int, _value: c_int, _own: bool) {
     let _ = kill(getpid(), SIGCHLD);
 }
 
-/// Tells this process that tracee `pid`, not its child, ended: `SIGCHLD`, without siginfo as
-/// for [`notify_stop`].
-pub fn notify_exit(_pid: pid_t, _status: c_int) {
-    let _ = kill(getpid(), SIGCHLD);
+/// Whether the OS tells this process of `pid`'s end itself: the v2020 kernel never sends
+/// SIGCHLD (docs/redox-protocol.md §5.2), so the library does for every tracee.
+pub fn reports_exit(_pid: pid_t) -> bool {
+    false
 }
