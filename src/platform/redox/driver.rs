@@ -175,11 +175,11 @@ pub fn apply(t: &mut Table, pid: pid_t, e: &PtraceEvent) -> Result<()> {
         Err(err) => return Err(err),
     };
     let fx = s.on_event(e, fact);
-    let (options, seized, trace) = (s.options, s.seized, s.trace);
+    let (options, seized, watch, trace) = (s.options, s.seized, s.watch_entries, s.trace);
     if let Some((child, adopt)) = fx.child {
         // Before any write to the parent's handle, which would release it (§2.2 step 1).
         if adopt {
-            adopt_child(t, child, options, seized);
+            adopt_child(t, child, options, seized, watch);
         } else {
             release(child);
         }
@@ -298,12 +298,14 @@ fn release(child: pid_t) {
 /// with the parent's options, stopped (SIGSTOP, or PTRACE_EVENT_STOP when seized). v2020
 /// keeps it frozen until its `trace` is opened (§2.4). If it cannot be traced (the table is
 /// full), it is released.
-fn adopt_child(t: &mut Table, child: pid_t, options: c_int, seized: bool) {
+fn adopt_child(t: &mut Table, child: pid_t, options: c_int, seized: bool, watch: bool) {
     let flags = O_RDWR | O_NONBLOCK | O_CLOEXEC;
     let Ok(trace) = os::open(proc_path(child, "trace").as_str(), flags) else {
         return;
     };
     let mut s = Session::new(child, trace, flags, options, seized);
+    // A debugger's inferior's children exec as it does: watched the same way.
+    s.watch_entries = watch;
     s.stop(if seized {
         super::status::Stop::Interrupt
     } else {

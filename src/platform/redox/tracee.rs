@@ -56,13 +56,15 @@ pub enum State {
     },
 }
 
-/// How a TRACEME child reaches its exec stop (v2020 has no exec stop: docs/redox-protocol.md
-/// §9.1.4).
+/// How a tracee reaches its exec stop (v2020 has no exec stop: docs/redox-protocol.md
+/// §9.1.4). An exec is caught at its syscall entry, where the tracee is parked, so that the
+/// exec stop holds it before the new program runs a line (a debugger plants its
+/// breakpoints there), whatever the tracer's process is doing: `ADDRSPACE_SWITCH` comes while
+/// the new program already runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exec {
-    /// Nothing to do.
-    Idle,
-    /// Before its first exec: every syscall entry is looked at for the exec.
+    /// Syscall entries are looked at for an exec: every one of a TRACEME child (armed for it,
+    /// [`Session::watch_entries`]), the ones any other tracee stops at.
     Watch,
     /// At the exec: a forced single step, which survives `fexec` (kernel `039f7f5c`), stops it
     /// at the new program's start, where `stop` is reported.
@@ -137,8 +139,13 @@ pub struct Session {
     pub mem_cursor: Option<usize>,
     /// A signal we sent before a resuming write: its signal stop is not reported.
     pub inject: Option<c_int>,
-    /// The TRACEME exec watch.
+    /// The exec watch.
     pub exec: Exec,
+    /// A PTRACE_TRACEME child (the inferior of a debugger, which starts it through a shell):
+    /// its syscall entries are armed for the exec watch whatever the tracer asked, one
+    /// `regs/int` read each (docs/redox-gaps.md). Not for tracees attached by a signal, whose
+    /// duplicate events (§2.5) an armed entry stop would let through.
+    pub watch_entries: bool,
     /// The stop event a reported event stop stands in front of, handled at the next restart
     /// (Linux orders e.g. a clone event before the clone's syscall exit).
     pub deferred: Option<PtraceEvent>,
@@ -330,7 +337,8 @@ impl Session {
             sysemu: false,
             mem_cursor: None,
             inject: None,
-            exec: Exec::Idle,
+            exec: Exec::Watch,
+            watch_entries: false,
             deferred: None,
             duplicate: (None, 0),
             siginfo: None,
@@ -437,7 +445,7 @@ impl Session {
     /// during the exec watch, the single step to an exec stop, the vfork's syscall exit.
     fn internal_flags(&self) -> u64 {
         let mut flags = 0;
-        if self.exec == Exec::Watch {
+        if self.exec == Exec::Watch && self.watch_entries {
             flags |= PtraceFlags::PTRACE_STOP_PRE_SYSCALL.bits();
         }
         if let Exec::Step { forced: true, .. } = self.exec {
@@ -533,12 +541,9 @@ impl Session {
                 // An exec already announced by its syscall entry (the exec watch).
                 return fx;
             } else {
-                // An exec: Linux holds the tracee at its exec stop, so that a debugger plants
-                // its breakpoints before the new program runs (gdb's start through a shell).
-                // A single step, which survives the exec (kernel `039f7f5c`), stops it one
-                // instruction into the new program, where the exec stop is reported
-                // (docs/redox-gaps.md). The write cannot lose a stop: the tracee has just
-                // switched address spaces and runs the new program's first instructions.
+                // An exec whose entry was not seen (the tracee was attached inside it): it
+                // is stopped by a single step, which survives the exec (kernel `039f7f5c`),
+                // as soon as this event is read.
                 self.exec = Exec::Step {
                     stop: self.exec_stop(),
                     forced: true,
@@ -595,7 +600,7 @@ impl Session {
                         a: status::SIGTRAP as usize,
                         ..Default::default()
                     });
-                    self.exec = Exec::Idle;
+                    self.exec = Exec::Watch;
                     self.event_msg = 2;
                     self.stop(Stop::SyscallExit);
                     return fx;
@@ -604,7 +609,7 @@ impl Session {
             } else {
                 self.deferred = (!ours).then_some(*e);
             }
-            self.exec = Exec::Idle;
+            self.exec = Exec::Watch;
             // ptrace(2) PTRACE_EVENT_EXEC: the message is the tracee's (former) thread id.
             self.event_msg = self.pid as c_ulong;
             self.stop(stop);
@@ -683,7 +688,7 @@ impl Session {
         fx
     }
 
-    /// A syscall entry of a TRACEME child before its first exec (`nr`, when known): at the
+    /// A syscall entry seen by the exec watch (`nr`, when known): at the
     /// exec, force a single step and report that as Linux's exec stop; any other syscall is
     /// resumed, or reported if the tracer asked for syscall stops.
     fn watch_exec(&mut self, nr: Option<u64>) -> Effects {
@@ -837,7 +842,7 @@ impl Session {
     /// its exec. Returns the flags to write.
     pub fn traceme_attached(&mut self) -> u64 {
         self.quiet_sigcont = true;
-        self.exec = Exec::Watch;
+        self.watch_entries = true;
         self.resumed(armed(0, PTRACE_CONT))
     }
 
@@ -913,6 +918,11 @@ mod tests {
 
     const IGNORE: u64 = PtraceFlags::PTRACE_FLAG_IGNORE.bits();
 
+    /// What a resume in the mode of PTRACE_CONT writes.
+    fn cont() -> u64 {
+        armed(0, PTRACE_CONT)
+    }
+
     #[test]
     fn syscall_stop_is_reported_once() {
         let mut s = running(0, PTRACE_SYSCALL);
@@ -927,7 +937,7 @@ mod tests {
     fn unwanted_syscall_stop_is_resumed() {
         let mut s = running(0, PTRACE_CONT);
         let fx = s.on_event(&event(PtraceFlags::PTRACE_STOP_POST_SYSCALL, 0, 0), None);
-        assert_eq!(fx.write, Some(armed(0, PTRACE_CONT)));
+        assert_eq!(fx.write, Some(cont()));
         assert_eq!(s.state, State::Running);
     }
 
@@ -941,7 +951,7 @@ mod tests {
         assert_eq!(fx, Effects::default());
         // Killed where it stood: its exit is recorded and it is let go.
         let fx = s.on_event(&event(PtraceFlags::PTRACE_STOP_EXIT, 9, 0), None);
-        assert_eq!(fx.write, Some(armed(0, PTRACE_CONT)));
+        assert_eq!(fx.write, Some(cont()));
         s.on_gone();
         assert_eq!(s.state, State::Gone { status: Some(9) });
     }
@@ -985,12 +995,12 @@ mod tests {
                 flags,
                 inject: Some(12),
                 end_group_stop: false
-            } if flags == armed(0, PTRACE_CONT) | IGNORE
+            } if flags == cont() | IGNORE
         ));
         // The duplicate of the old stop, then the injected signal's own stop.
         assert_eq!(s.on_event(&stop, None), Effects::default());
         let fx = s.on_event(&event(PtraceFlags::PTRACE_STOP_SIGNAL, 12, 2), None);
-        assert_eq!(fx.write, Some(armed(0, PTRACE_CONT)));
+        assert_eq!(fx.write, Some(cont()));
         assert_eq!(s.take_report(true), None);
         assert!(!s.job_stop);
     }
