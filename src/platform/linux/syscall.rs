@@ -40,6 +40,10 @@ pub mod nr {
     pub const WAITID: usize = 247;
     /// `rt_tgsigqueueinfo`.
     pub const RT_TGSIGQUEUEINFO: usize = 297;
+    /// `process_vm_readv`.
+    pub const PROCESS_VM_READV: usize = 310;
+    /// `process_vm_writev`.
+    pub const PROCESS_VM_WRITEV: usize = 311;
     /// `getpid`.
     pub const GETPID: usize = 39;
     /// `socket`.
@@ -82,6 +86,10 @@ pub mod nr {
     pub const WAITID: usize = 95;
     /// `rt_tgsigqueueinfo`.
     pub const RT_TGSIGQUEUEINFO: usize = 240;
+    /// `process_vm_readv`.
+    pub const PROCESS_VM_READV: usize = 270;
+    /// `process_vm_writev`.
+    pub const PROCESS_VM_WRITEV: usize = 271;
     /// `getpid`.
     pub const GETPID: usize = 172;
     /// `socket`.

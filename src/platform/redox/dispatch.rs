@@ -6,7 +6,6 @@
 //! `__ptrace_syscall_info`, ...). This module and `os/` are the only ones with `unsafe`.
 
 use core::ffi::{c_int, c_long, c_void};
-use core::ptr;
 
 use super::os;
 use super::request as r;
@@ -17,20 +16,13 @@ use crate::header::sys_ptrace::*;
 use crate::platform::Pal;
 use crate::platform::types::pid_t;
 
-/// Copies `src` to the caller's buffer at `dst`, EFAULT where Linux would fault.
+/// Copies `src` to the caller's buffer at `dst`, EFAULT where Linux would fault (the OS
+/// boundary checks the address: `os::copy_out`).
 ///
 /// # Safety
-/// `dst` is the caller's raw pointer; it is checked by [`os::check_user`] before use.
+/// `dst` is the caller's raw pointer, reached only through `os::copy_out`.
 unsafe fn copy_out(dst: *mut c_void, src: &[u8]) -> Result<()> {
-    if src.is_empty() {
-        // Linux copies nothing and so faults on nothing.
-        return Ok(());
-    }
-    os::check_user(dst as usize, src.len(), true)?;
-    // SAFETY: check_user verified `src.len()` writable bytes at `dst` (to the extent the host
-    // can check; see its doc), and the two regions cannot overlap (src is ours).
-    unsafe { ptr::copy_nonoverlapping(src.as_ptr(), dst.cast::<u8>(), src.len()) };
-    Ok(())
+    os::copy_out(dst as usize, src)
 }
 
 /// Copies the caller's buffer at `src` into `dst`, EFAULT where Linux would fault.
@@ -38,13 +30,7 @@ unsafe fn copy_out(dst: *mut c_void, src: &[u8]) -> Result<()> {
 /// # Safety
 /// As [`copy_out`].
 unsafe fn copy_in(dst: &mut [u8], src: *const c_void) -> Result<()> {
-    if dst.is_empty() {
-        return Ok(());
-    }
-    os::check_user(src as usize, dst.len(), false)?;
-    // SAFETY: as in copy_out, for reading.
-    unsafe { ptr::copy_nonoverlapping(src.cast::<u8>(), dst.as_mut_ptr(), dst.len()) };
-    Ok(())
+    os::copy_in(dst, src as usize)
 }
 
 /// The caller's `N` bytes at `src`.

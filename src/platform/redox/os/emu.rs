@@ -61,6 +61,27 @@ unsafe extern "C" {
 static IDLE: [AtomicUsize; 8] = [const { AtomicUsize::new(0) }; 8];
 /// The pid the idle connections belong to.
 static IDLE_PID: AtomicI32 = AtomicI32::new(0);
+/// Every open connection of this process, idle or in use (socket numbers + 1), so that a
+/// forked child can close its copies ([`after_fork`]).
+static OPEN: [AtomicUsize; 32] = [const { AtomicUsize::new(0) }; 32];
+
+/// In the child of a fork: closes the child's copies of the parent's connections. The
+/// emulator knows a client process by its connections, so a copy kept by a child (a TRACEME
+/// tracee, say) would keep a dead tracer's sessions and tracees alive. The parent's sockets
+/// are untouched: the child's are copies. `_handles`, the parent's scheme handles, are not
+/// the child's (the emulator numbers handles per process).
+pub fn after_fork(_handles: impl Iterator<Item = Fd>) {
+    for slot in &IDLE {
+        slot.store(0, Ordering::Relaxed);
+    }
+    for slot in &OPEN {
+        let fd = slot.swap(0, Ordering::AcqRel);
+        if fd != 0 {
+            close_socket(fd - 1);
+        }
+    }
+    IDLE_PID.store(getpid(), Ordering::Release);
+}
 
 /// The emulator's socket name from the environment (the environment of a process does not
 /// change the emulator it runs under; it is read at each connect, which is rare).
@@ -95,10 +116,19 @@ fn connect() -> Result<usize> {
         close_socket(fd);
         return Err(ENOSYS);
     }
+    // Remembered for `after_fork` while a slot is free (a fuller process only risks the leak
+    // that function prevents).
+    let _ = OPEN.iter().any(|slot| {
+        slot.compare_exchange(0, fd + 1, Ordering::AcqRel, Ordering::Relaxed)
+            .is_ok()
+    });
     Ok(fd)
 }
 
 fn close_socket(fd: usize) {
+    for slot in &OPEN {
+        let _ = slot.compare_exchange(fd + 1, 0, Ordering::AcqRel, Ordering::Relaxed);
+    }
     // SAFETY: closing a socket of ours that nothing else uses.
     let _ = unsafe { syscall4(nr::CLOSE, fd, 0, 0, 0) };
 }
@@ -283,13 +313,48 @@ pub fn waitpid(pid: pid_t, options: c_int, rusage: usize) -> Result<(pid_t, c_in
     Ok((p as pid_t, status))
 }
 
-/// Checks that the caller's `len` bytes at `addr` can be accessed, as the Linux kernel would
-/// before copying: NULL and the first page never are.
-pub fn check_user(addr: usize, len: usize, _write: bool) -> Result<()> {
-    if addr < 4096 || addr.checked_add(len).is_none() {
-        Err(EFAULT)
+/// Copies `src` to the caller's memory at `dst` through the kernel, which checks the address
+/// as it does for any system call's buffer: `process_vm_writev` on this very process
+/// (process_vm_writev(2)). An unmapped, read-only or kernel-half address is EFAULT, after the
+/// bytes before it were written, as a Linux `copy_to_user` leaves them; never a fault.
+pub fn copy_out(dst: usize, src: &[u8]) -> Result<()> {
+    vm_copy(dst, src.as_ptr() as usize, src.len(), true)
+}
+
+/// Copies the caller's memory at `src` into `dst`, checked by the kernel as [`copy_out`]
+/// (`process_vm_readv` on this process).
+pub fn copy_in(dst: &mut [u8], src: usize) -> Result<()> {
+    vm_copy(src, dst.as_mut_ptr() as usize, dst.len(), false)
+}
+
+/// `process_vm_writev` (`write`) or `process_vm_readv` of `len` bytes between this process's
+/// `remote` (the caller's address) and `local` (a buffer of ours).
+fn vm_copy(remote: usize, local: usize, len: usize, write: bool) -> Result<()> {
+    if len == 0 {
+        // Linux copies nothing and so faults on nothing.
+        return Ok(());
+    }
+    let liov = [local, len];
+    let riov = [remote, len];
+    let number = if write {
+        nr::PROCESS_VM_WRITEV
     } else {
-        Ok(())
+        nr::PROCESS_VM_READV
+    };
+    let args = [
+        getpid() as usize,
+        liov.as_ptr() as usize,
+        1,
+        riov.as_ptr() as usize,
+        1,
+        0,
+    ];
+    // SAFETY: both iovecs are live locals; `local` is our own buffer of `len` bytes for the
+    // call; the kernel checks `remote`, the caller's address, and answers EFAULT for it.
+    match unsafe { syscall6(number, args) } {
+        Ok(n) if n == len => Ok(()),
+        Ok(_) => Err(EFAULT),
+        Err(e) => Err(e),
     }
 }
 
