@@ -1,7 +1,8 @@
 /*
  * fuzz.c: differential fuzzer for ptrace-compat (issue #11, item 1).
  *
- *   fuzz run [--raw] [--seed S] [--calls N] [--start K] [--batch B] [--timeout-ms T] -o LOG
+ *   fuzz run [--raw] [--seed S] [--calls N] [--start K] [--batch B] [--timeout-ms T]
+ *            [--traceme-wait-ms W] -o LOG
  *   fuzz compare [--strict] [--known FILE] EXPECTED.log GOT.log
  *
  * `run` makes the calls start .. start+N-1 of the sequence of seed S and writes one line per
@@ -812,6 +813,7 @@ static struct progress *prog;
 static long *shm_res; /* the TRACEME child's result */
 static int logfd;
 static long timeout_ms = 2000;
+static long traceme_wait_ms = 1000; /* how long a TRACEME child may take to run on */
 
 static void logline(const char *s) { (void)!write(logfd, s, strlen(s)); }
 
@@ -901,7 +903,7 @@ static void run_call(uint64_t seed, long i)
             close(fds[1]);
         if (p > 0) {
             struct pollfd pf = {fds[0], POLLIN, 0};
-            while (poll(&pf, 1, 1000) == -1 && errno == EINTR)
+            while (poll(&pf, 1, (int)traceme_wait_ms) == -1 && errno == EINTR)
                 ;
             if (!(pf.revents & POLLIN))
                 after = res[2] ? " after=blocked-until-waitpid" : " after=blocked-in-traceme";
@@ -927,9 +929,12 @@ static void run_call(uint64_t seed, long i)
             else if (arenas[a].base[b] == canary(b))
                 arenas[a].base[b] ^= 0xff; /* written with the canary's value: still a write */
 
-    if (ret == -1)
+    int peek = cls == C_PEEK || cls == C_PEEKUSER;
+    if (cls == C_TRACEME && ret == -2)
+        n += snprintf(line + n, sizeof line - (size_t)n, "HANG");
+    else if (ret == -1 && !(peek && err == 0)) /* a PEEK word of -1 clears errno */
         n += snprintf(line + n, sizeof line - (size_t)n, "%s", errno_name(err));
-    else if ((cls == C_PEEK || cls == C_PEEKUSER) && !c.peek_det)
+    else if (peek && !c.peek_det)
         n += snprintf(line + n, sizeof line - (size_t)n, "ok ret=word errno=%s",
                       errno_name(err));
     else
@@ -1441,7 +1446,7 @@ int main(int argc, char **argv)
         return compare_main(argc - 2, argv + 2);
     if (argc < 2 || strcmp(argv[1], "run") != 0) {
         fprintf(stderr, "usage: fuzz run [--raw] [--seed S] [--calls N] [--start K] "
-                        "[--batch B] [--timeout-ms T] -o LOG\n"
+                        "[--batch B] [--timeout-ms T] [--traceme-wait-ms W] -o LOG\n"
                         "       fuzz compare [--strict] [--known FILE] EXPECTED.log GOT.log\n");
         return 2;
     }
@@ -1462,6 +1467,8 @@ int main(int argc, char **argv)
             batch = strtol(v, NULL, 0), a++;
         else if (!strcmp(argv[a], "--timeout-ms"))
             timeout_ms = strtol(v, NULL, 0), a++;
+        else if (!strcmp(argv[a], "--traceme-wait-ms"))
+            traceme_wait_ms = strtol(v, NULL, 0), a++;
         else if (!strcmp(argv[a], "-o"))
             out = v, a++;
         else {
