@@ -37,7 +37,7 @@ build_lib() { # name [features]
         ${2:+--features "$2"}
 }
 compile() { # archive output
-    "$cc" -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g -I include tests/fuzz/fuzz.c "$1" \
+    "$cc" -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g -I tests/c -I include tests/fuzz/fuzz.c "$1" \
         -lpthread -o "$2"
 }
 # A generous wall-clock limit per run; fuzz.c has its own per-call limits (a TRACEME child
@@ -62,8 +62,10 @@ if [ "$backend" != linux ]; then
     "$cargo" build --quiet --release -p redox-proc-emu --target-dir target/ctest/emu
     compile target/ctest/redox/release/libptrace_compat.a "$out/fuzz-redox"
     start=$(date +%s)
-    timeout -k 10 "$limit" target/ctest/emu/release/redox-proc-emu -- \
-        "$out/fuzz-redox" run --seed "$seed" --calls "$calls" --traceme-wait-ms "$traceme_wait" -o "$out/redox.log"
+    # Each worker under an emulator of its own (--wrap): when a worker crashes, its emulator
+    # exits and takes the worker's tracees with it.
+    timeout -k 10 "$limit" "$out/fuzz-redox" run --wrap target/ctest/emu/release/redox-proc-emu \
+        --seed "$seed" --calls "$calls" --traceme-wait-ms "$traceme_wait" -o "$out/redox.log"
     echo "== Redox backend (redox-proc-emu) vs kernel: seed $seed, $calls calls, $(($(date +%s) - start)) s"
     "$out/fuzz-linux" compare --known tests/fuzz/redox-known.txt "$out/ref.log" "$out/redox.log" ||
         status=1

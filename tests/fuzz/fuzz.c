@@ -2,7 +2,7 @@
  * fuzz.c: differential fuzzer for ptrace-compat (issue #11, item 1).
  *
  *   fuzz run [--raw] [--seed S] [--calls N] [--start K] [--batch B] [--timeout-ms T]
- *            [--traceme-wait-ms W] -o LOG
+ *            [--traceme-wait-ms W] [--wrap PROG] -o LOG
  *   fuzz compare [--strict] [--known FILE] EXPECTED.log GOT.log
  *
  * `run` makes the calls start .. start+N-1 of the sequence of seed S and writes one line per
@@ -24,7 +24,11 @@
  * Workers. The parent forks a worker per batch of calls and records its death: killed by a
  * signal during a call = crash, no progress for the time limit (a per-call timer, and the
  * parent's own watchdog) = hang; the parent logs the call and starts the next worker after it.
- * The parent itself never calls the library (wait4 is made by syscall).
+ * The parent itself never calls the library (wait4 is made by syscall). With --wrap PROG each
+ * worker is `PROG -- fuzz worker ...` instead: the Redox run starts a redox-proc-emu per
+ * worker, so that tracees a crashed worker leaves are released with its emulator (under one
+ * long-lived emulator they stay in their stops: later tracees inherit the dead worker's
+ * connection to it, see docs/fuzzing.md).
  *
  * What is compared: the return value (the word for PEEK requests when it is deterministic),
  * errno (also after a success: glibc leaves it alone, or clears it for PEEK), and what was
@@ -38,6 +42,8 @@
  * Build like the C suite: $CC -D_GNU_SOURCE -I include tests/fuzz/fuzz.c libptrace_compat.a
  * -lpthread.
  */
+#include "helpers.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -156,14 +162,18 @@ static int reads_only(enum cls c)
 /* Pid kinds                                                                                 */
 
 enum pidk {
-    K_SYSCALL, K_SIGNAL, K_GROUP, K_EVENT, K_RUNNING, /* tracees of ours */
+    K_SYSCALL, K_SIGNAL, K_GROUP, K_EVENT, K_RUNNING, K_SEIZED, /* tracees of ours */
     K_UNTRACED, K_ZOMBIE, K_PID1, K_MISSING, K_ZERO, K_MINUS1, K_INTMIN, K_SELF, NPIDK
 };
+/* syscall-stop: at a syscall entry (TRACESYSGOOD); signal-stop: SIGUSR1 it raised; group-stop:
+ * SIGSTOP given back at the restart; event-stop: PTRACE_EVENT_EXIT; running: in pause(), all
+ * TRACEME children. seized-signal-stop: PTRACE_SEIZEd untraced child, at a SIGUSR1 we sent. */
 static const char *PIDK_NAMES[NPIDK] = {"syscall-stop", "signal-stop", "group-stop",
-                                        "event-stop", "running", "untraced", "zombie",
-                                        "pid1", "missing", "0", "-1", "INT_MIN", "self"};
-#define NTRACEE_KINDS 5
-#define NCHILD_KINDS 7 /* kinds that are children of the worker */
+                                        "event-stop", "running", "seized-signal-stop",
+                                        "untraced", "zombie", "pid1", "missing", "0", "-1",
+                                        "INT_MIN", "self"};
+#define NTRACEE_KINDS 6
+#define NCHILD_KINDS 8 /* kinds that are children of the worker */
 
 /* ---------------------------------------------------------------------------------------- */
 /* Deterministic randomness: call i of seed S is drawn from splitmix64(S, i) alone.          */
@@ -292,34 +302,46 @@ static int set_inp(struct call *c, char *name, long *v, int rt_possible)
     return content == 0 ? 1 : content == 1 ? 0 : 2;
 }
 
-static const struct { const char *name; long v; } SIGS[] = {
+struct named {
+    const char *name;
+    long v;
+};
+#define N(a) ((unsigned)(sizeof(a) / sizeof((a)[0])))
+
+/* One of table t, its name into `name` and its value into `v`. */
+static void set_named(char *name, long *v, const struct named *t, unsigned n)
+{
+    unsigned k = pick(n);
+    strcpy(name, t[k].name);
+    *v = t[k].v;
+}
+
+static const struct named SIGS[] = {
     {"0", 0}, {"SIGUSR1", SIGUSR1}, {"SIGSTOP", SIGSTOP}, {"SIGKILL", SIGKILL},
     {"SIGCONT", SIGCONT}, {"SIGTRAP", SIGTRAP}, {"32", 32}, {"64", 64}, {"65", 65}, {"-1", -1},
     {"1000", 1000}, {"2^32+SIGUSR1", (1L << 32) + SIGUSR1},
 };
-static const struct { const char *name; long v; } OPTS[] = {
+static const struct named OPTS[] = {
     {"0", 0}, {"SYSGOOD", PTRACE_O_TRACESYSGOOD}, {"EXITKILL", PTRACE_O_EXITKILL},
     {"all-events", 0x7f}, {"TRACESECCOMP", PTRACE_O_TRACESECCOMP},
     {"SUSPEND_SECCOMP", PTRACE_O_SUSPEND_SECCOMP}, {"0x100", 0x100}, {"1<<22", 1L << 22},
     {"0x80000000", 0x80000000L}, {"2^32|SYSGOOD", (1L << 32) | 1}, {"-1", -1},
 };
-static const struct { const char *name; long v; } USEROFF[] = {
+static const struct named USEROFF[] = {
     {"r15", 0}, {"rax", 80}, {"orig_rax", 120}, {"rip", 128}, {"cs", 136}, {"eflags", 144},
     {"fs_base", 168}, {"ds", 184}, {"u_fpvalid", 216}, {"i387", 224},
     {"debugreg0", offsetof(struct user, u_debugreg)},
     {"debugreg7", offsetof(struct user, u_debugreg) + 7 * 8}, {"+3", 3},
     {"sizeof-user", sizeof(struct user)}, {"-8", -8}, {"2^40", 1L << 40},
 };
-static const struct { const char *name; long v; } WORDS[] = {
+static const struct named WORDS[] = {
     {"0", 0}, {"0x4141414141414141", 0x4141414141414141L}, {"-1", -1}, {"khalf", A_KHALF},
     {"0x33", 0x33},
 };
-static const struct { const char *name; long v; } SIZES[] = {
+static const struct named SIZES[] = {
     {"0", 0}, {"1", 1}, {"4", 4}, {"8", 8}, {"16", 16}, {"24", 24}, {"32", 32}, {"88", 88},
     {"4096", 4096}, {"-1", -1},
 };
-#define N(a) ((unsigned)(sizeof(a) / sizeof((a)[0])))
-
 /* Tracee addresses: the pattern page is deterministic; stack and text are mapped but their
  * content differs between builds. */
 static const char *TADDR[] = {"null", "low", "unmapped", "khalf", "noncanon", "minus1",
@@ -340,6 +362,15 @@ static long taddr_value(int k, long stack_addr)
     case 9: return stack_addr;
     default: return (long)(void *)&rnd;
     }
+}
+
+/* data of PEEK (ignored) and POKE (the word written). */
+static void set_value(struct call *c, int peek)
+{
+    if (peek)
+        set_gen(c->datak, &c->data);
+    else
+        set_named(c->datak, &c->data, WORDS, N(WORDS));
 }
 
 static void draw_call(uint64_t seed, long i, struct call *c, long stack_addr)
@@ -372,33 +403,18 @@ static void draw_call(uint64_t seed, long i, struct call *c, long stack_addr)
         strcpy(c->addrk, TADDR[k]);
         c->addr = taddr_value((int)k, stack_addr);
         c->peek_det = k <= 8;
-        if (cls == C_PEEK) {
-            set_gen(c->datak, &c->data);
-        } else {
-            k = pick(N(WORDS));
-            strcpy(c->datak, WORDS[k].name);
-            c->data = WORDS[k].v;
-        }
+        set_value(c, cls == C_PEEK);
         break;
     case C_PEEKUSER:
     case C_POKEUSER:
-        k = pick(N(USEROFF));
-        strcpy(c->addrk, USEROFF[k].name);
-        c->addr = USEROFF[k].v;
-        c->peek_det = strncmp(c->addrk, "debugreg", 8) == 0 || k >= 12;
-        if (cls == C_PEEKUSER) {
-            set_gen(c->datak, &c->data);
-        } else {
-            k = pick(N(WORDS));
-            strcpy(c->datak, WORDS[k].name);
-            c->data = WORDS[k].v;
-        }
+        set_named(c->addrk, &c->addr, USEROFF, N(USEROFF));
+        /* Registers differ between runs; the rest of struct user reads as constants. */
+        c->peek_det = c->addr < 0 || c->addr >= (long)sizeof(struct user_regs_struct);
+        set_value(c, cls == C_PEEKUSER);
         break;
     case C_RESUME:
         set_gen(c->addrk, &c->addr);
-        k = pick(N(SIGS));
-        strcpy(c->datak, SIGS[k].name);
-        c->data = SIGS[k].v;
+        set_named(c->datak, &c->data, SIGS, N(SIGS));
         break;
     case C_SETOPTIONS:
     case C_SEIZE:
@@ -406,9 +422,7 @@ static void draw_call(uint64_t seed, long i, struct call *c, long stack_addr)
             strcpy(c->addrk, "0"), c->addr = 0;
         else
             set_gen(c->addrk, &c->addr);
-        k = pick(N(OPTS));
-        strcpy(c->datak, OPTS[k].name);
-        c->data = OPTS[k].v;
+        set_named(c->datak, &c->data, OPTS, N(OPTS));
         break;
     case C_GETOUT:
         set_gen(c->addrk, &c->addr);
@@ -438,19 +452,17 @@ static void draw_call(uint64_t seed, long i, struct call *c, long stack_addr)
         break;
     }
     case C_ARCH_PRCTL: {
-        static const struct { const char *name; long v; } codes[] = {
+        static const struct named codes[] = {
             {"ARCH_SET_GS", 0x1001}, {"ARCH_SET_FS", 0x1002}, {"ARCH_GET_FS", 0x1003},
             {"ARCH_GET_GS", 0x1004}, {"0", 0}, {"0x9999", 0x9999}, {"ARCH_GET_CPUID", 0x1011},
         };
-        k = pick(N(codes));
-        strcpy(c->datak, codes[k].name);
-        c->data = codes[k].v;
+        set_named(c->datak, &c->data, codes, N(codes));
         set_outp(c->addrk, &c->addr);
         break;
     }
     case C_REGSET_GET:
     case C_REGSET_SET: {
-        static const struct { const char *name; long v; } nts[] = {
+        static const struct named nts[] = {
             {"NT_PRSTATUS", NT_PRSTATUS}, {"NT_PRFPREG", NT_PRFPREG},
             {"NT_X86_XSTATE", NT_X86_XSTATE_}, {"NT_PRPSINFO", 3}, {"0x999", 0x999}, {"0", 0},
         };
@@ -512,9 +524,7 @@ static void draw_call(uint64_t seed, long i, struct call *c, long stack_addr)
     case C_SIZED_GET:
     case C_SIZED_SET:
     case C_SECCOMP_META:
-        k = pick(N(SIZES));
-        strcpy(c->addrk, SIZES[k].name);
-        c->addr = SIZES[k].v;
+        set_named(c->addrk, &c->addr, SIZES, N(SIZES));
         if (cls == C_SIGMASK_GET || cls == C_SYSINFO_GET || cls == C_SIZED_GET) {
             set_outp(c->datak, &c->data);
         } else {
@@ -618,7 +628,7 @@ static void child_body(void)
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (child_kind == K_ZOMBIE)
         _exit(3);
-    if (child_kind != K_UNTRACED) {
+    if (child_kind != K_UNTRACED && child_kind != K_SEIZED) {
         if (do_ptrace(PTRACE_TRACEME, 0, 0, 0) != 0)
             _exit(120);
         raise(SIGSTOP);
@@ -664,6 +674,13 @@ static pid_t create_target(enum pidk k)
         }                                                                                   \
     } while (0)
     st = 0;
+    if (k == K_SEIZED) {
+        STEP(do_ptrace(PTRACE_SEIZE, p, 0, 0) == 0, "seize");
+        STEP(kill(p, SIGUSR1) == 0, "kill");
+        STEP(do_wait(p, &st, 0) == p && WIFSTOPPED(st) && WSTOPSIG(st) == SIGUSR1,
+             "signal-stop");
+        return p;
+    }
     STEP(do_wait(p, &st, 0) == p && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP, "sigstop");
     switch (k) {
     case K_SYSCALL:
@@ -727,27 +744,17 @@ static pid_t target_pid(enum pidk k)
 /* ---------------------------------------------------------------------------------------- */
 /* Results                                                                                   */
 
-static const char *errno_name(int e)
+/* helpers.h's names, and the ones it lacks. */
+static const char *err_name(int e)
 {
     static char buf[16];
+    const char *n = errno_name(e);
+    if (strcmp(n, "E?") != 0)
+        return n;
     switch (e) {
-    case 0: return "0";
-    case EPERM: return "EPERM";
-    case ESRCH: return "ESRCH";
-    case EINTR: return "EINTR";
-    case EIO: return "EIO";
-    case ECHILD: return "ECHILD";
-    case EAGAIN: return "EAGAIN";
-    case ENOMEM: return "ENOMEM";
-    case EFAULT: return "EFAULT";
-    case EBUSY: return "EBUSY";
-    case EINVAL: return "EINVAL";
-    case ENOSYS: return "ENOSYS";
-    case EACCES: return "EACCES";
-    case ENODATA: return "ENODATA";
-    case ENOENT: return "ENOENT";
-    case E2BIG: return "E2BIG";
     case EDOM: return "unchanged"; /* the sentinel */
+    case ENOMEM: return "ENOMEM";
+    case E2BIG: return "E2BIG";
     case EOPNOTSUPP: return "EOPNOTSUPP";
     case EMEDIUMTYPE: return "EMEDIUMTYPE";
     case ENODEV: return "ENODEV";
@@ -933,13 +940,13 @@ static void run_call(uint64_t seed, long i)
     if (cls == C_TRACEME && ret == -2)
         n += snprintf(line + n, sizeof line - (size_t)n, "HANG");
     else if (ret == -1 && !(peek && err == 0)) /* a PEEK word of -1 clears errno */
-        n += snprintf(line + n, sizeof line - (size_t)n, "%s", errno_name(err));
+        n += snprintf(line + n, sizeof line - (size_t)n, "%s", err_name(err));
     else if (peek && !c.peek_det)
         n += snprintf(line + n, sizeof line - (size_t)n, "ok ret=word errno=%s",
-                      errno_name(err));
+                      err_name(err));
     else
         n += snprintf(line + n, sizeof line - (size_t)n, "ok ret=%#lx errno=%s", ret,
-                      errno_name(err));
+                      err_name(err));
     describe_writes(&c, &iov_after, line + n, sizeof line - (size_t)n);
     strcat(line, after);
     strcat(line, "\n");
@@ -951,16 +958,43 @@ static void run_call(uint64_t seed, long i)
     arm(0);
 }
 
-static void worker(uint64_t seed, long from, long to)
+/* A worker: calls from..to-1 of the seed, then exit 0. `own_group`: in a process group of its
+ * own (the parent kills it, tracees included); not when it runs under a wrapper, whose group
+ * the parent kills. */
+static int worker_main(uint64_t seed, long from, long to, int own_group)
 {
-    setpgid(0, 0);
+    unsigned char stack_buf[ARENA_SIZE]; /* the stack arena */
+    stack_arena = stack_buf;
+    arenas[1] = (struct arena){"stack", stack_arena, ARENA_SIZE, PAD};
+    shm_res = mmap(NULL, 64, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (shm_res == MAP_FAILED)
+        return 2;
+    if (own_group)
+        setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     signal(SIGALRM, SIG_DFL);
     for (long i = from; i < to; i++)
         run_call(seed, i);
     for (int k = 0; k < NCHILD_KINDS; k++)
         destroy_target((enum pidk)k);
-    _exit(0);
+    return 0;
+}
+
+/* The progress page, shared by the parent and its workers (also across exec). */
+static struct progress *map_progress(const char *path, int create)
+{
+    int fd = open(path, O_RDWR | (create ? O_CREAT | O_TRUNC : 0), 0600);
+    if (fd == -1 || (create && ftruncate(fd, 4096) != 0)) {
+        perror(path);
+        exit(2);
+    }
+    void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED) {
+        perror("fuzz: mmap");
+        exit(2);
+    }
+    return m;
 }
 
 static void init_memory(void)
@@ -988,9 +1022,9 @@ static void init_memory(void)
     arenas[4] = (struct arena){"edge", edge_page + page - EDGE_WATCH, EDGE_WATCH, EDGE_WATCH};
 }
 
-static int open_log(const char *path)
+static int open_log(const char *path, int truncate)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | (truncate ? O_TRUNC : 0), 0644);
     if (fd == -1) {
         perror(path);
         exit(2);
@@ -1017,29 +1051,22 @@ static const char *strsignal_name(int s)
     }
 }
 
-static int run_main(uint64_t seed, long start, long calls, long batch, const char *out)
+/* The parent: forks (or, with `wrap`, starts `wrap -- fuzz worker ...`, e.g. under a fresh
+ * redox-proc-emu for each worker, so that nothing a dead worker left behind outlives it)
+ * a worker per batch and records the crashes and hangs. */
+static int run_main(uint64_t seed, long start, long calls, long batch, const char *out,
+                    const char *wrap)
 {
-    logfd = open_log(out);
-    /* A stack arena that lives as long as the workers: in this frame. */
-    unsigned char stack_buf[ARENA_SIZE];
-    stack_arena = stack_buf;
-    arenas[1] = (struct arena){"stack", stack_arena, ARENA_SIZE, PAD};
-    prog = mmap(NULL, sizeof *prog, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (prog == MAP_FAILED) {
-        perror("fuzz: mmap");
-        return 2;
-    }
-    shm_res = mmap(NULL, 64, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (shm_res == MAP_FAILED) {
-        perror("fuzz: mmap");
-        return 2;
-    }
+    logfd = open_log(out, 1);
+    char progress_path[4096];
+    snprintf(progress_path, sizeof progress_path, "%s.progress", out);
+    prog = map_progress(progress_path, 1);
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     char meta[128];
     snprintf(meta, sizeof meta, "# seed %llu start %ld calls %ld %s\n", (unsigned long long)seed,
              start, calls, g_raw ? "raw" : "library");
     logline(meta);
-    long i = start, end = start + calls, crashes = 0, hangs = 0;
+    long i = start, end = start + calls, crashes = 0, hangs = 0, failed_workers = 0;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     while (i < end) {
@@ -1051,8 +1078,25 @@ static int run_main(uint64_t seed, long start, long calls, long batch, const cha
             perror("fuzz: fork");
             return 2;
         }
-        if (w == 0)
-            worker(seed, i, to);
+        if (w == 0 && !wrap)
+            _exit(worker_main(seed, i, to, 1));
+        if (w == 0) {
+            setpgid(0, 0);
+            char self[4096], a[6][32];
+            ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+            if (n <= 0)
+                _exit(2);
+            self[n] = 0;
+            snprintf(a[0], 32, "%llu", (unsigned long long)seed);
+            snprintf(a[1], 32, "%ld", i);
+            snprintf(a[2], 32, "%ld", to);
+            snprintf(a[3], 32, "%ld", timeout_ms);
+            snprintf(a[4], 32, "%ld", traceme_wait_ms);
+            snprintf(a[5], 32, "%d", g_raw);
+            execl(wrap, wrap, "--", self, "worker", a[0], a[1], a[2], a[3], a[4], a[5], out,
+                  progress_path, (char *)NULL);
+            _exit(127);
+        }
         int st = 0;
         long last_beats = -1;
         struct timespec quiet;
@@ -1086,6 +1130,9 @@ static int run_main(uint64_t seed, long start, long calls, long batch, const cha
             ;
         long cur = prog->cur;
         int phase = prog->phase;
+        /* Under a wrapper (redox-proc-emu) a worker killed by signal S is exit 128+S. */
+        if (wrap && WIFEXITED(st) && WEXITSTATUS(st) > 128)
+            st = WEXITSTATUS(st) - 128; /* a wait status "killed by that signal" */
         if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && !killed) {
             i = to;
             continue;
@@ -1102,6 +1149,12 @@ static int run_main(uint64_t seed, long start, long calls, long batch, const cha
                 snprintf(sig, sizeof sig, ":%s", strsignal_name(WTERMSIG(st)));
             else
                 snprintf(sig, sizeof sig, ":exit%d", WEXITSTATUS(st));
+            /* A worker that exits with an error is the harness failing, not the library. */
+            if (!WIFSIGNALED(st) && ++failed_workers == 10) {
+                fprintf(stderr, "fuzz: 10 workers failed (exit %d); giving up\n",
+                        WEXITSTATUS(st));
+                return 2;
+            }
         }
         struct call c;
         char marker;
@@ -1123,6 +1176,7 @@ static int run_main(uint64_t seed, long start, long calls, long batch, const cha
     snprintf(meta, sizeof meta, "# done: %ld calls, %ld crashes, %ld hangs, %.1f s\n", calls,
              crashes, hangs, (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
     logline(meta);
+    unlink(progress_path);
     fprintf(stderr, "%s", meta + 2);
     return 0;
 }
@@ -1444,33 +1498,43 @@ int main(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "compare"))
         return compare_main(argc - 2, argv + 2);
+    if (argc == 10 && !strcmp(argv[1], "worker")) {
+        /* worker SEED FROM TO TIMEOUT_MS TRACEME_WAIT_MS RAW LOG PROGRESS (from a --wrap run) */
+        timeout_ms = atol(argv[5]);
+        traceme_wait_ms = atol(argv[6]);
+        g_raw = atoi(argv[7]);
+        logfd = open_log(argv[8], 0);
+        prog = map_progress(argv[9], 0);
+        init_memory();
+        return worker_main(strtoull(argv[2], NULL, 0), atol(argv[3]), atol(argv[4]), 0);
+    }
     if (argc < 2 || strcmp(argv[1], "run") != 0) {
         fprintf(stderr, "usage: fuzz run [--raw] [--seed S] [--calls N] [--start K] "
-                        "[--batch B] [--timeout-ms T] [--traceme-wait-ms W] -o LOG\n"
+                        "[--batch B] [--timeout-ms T] [--traceme-wait-ms W] [--wrap PROG] -o LOG\n"
                         "       fuzz compare [--strict] [--known FILE] EXPECTED.log GOT.log\n");
         return 2;
     }
-    uint64_t seed = 1;
-    long calls = 1000, start = 0, batch = 200;
-    const char *out = NULL;
+    long seed = 1, calls = 1000, start = 0, batch = 200;
+    const char *out = NULL, *wrap = NULL;
+    const struct {
+        const char *name;
+        long *v;
+    } opts[] = {{"--seed", &seed},          {"--calls", &calls},
+                {"--start", &start},        {"--batch", &batch},
+                {"--timeout-ms", &timeout_ms}, {"--traceme-wait-ms", &traceme_wait_ms}};
     for (int a = 2; a < argc; a++) {
         const char *v = a + 1 < argc ? argv[a + 1] : "";
-        if (!strcmp(argv[a], "--raw"))
+        unsigned o = 0;
+        while (o < N(opts) && strcmp(argv[a], opts[o].name) != 0)
+            o++;
+        if (o < N(opts))
+            *opts[o].v = (long)strtoull(v, NULL, 0), a++;
+        else if (!strcmp(argv[a], "--raw"))
             g_raw = 1;
-        else if (!strcmp(argv[a], "--seed"))
-            seed = strtoull(v, NULL, 0), a++;
-        else if (!strcmp(argv[a], "--calls"))
-            calls = strtol(v, NULL, 0), a++;
-        else if (!strcmp(argv[a], "--start"))
-            start = strtol(v, NULL, 0), a++;
-        else if (!strcmp(argv[a], "--batch"))
-            batch = strtol(v, NULL, 0), a++;
-        else if (!strcmp(argv[a], "--timeout-ms"))
-            timeout_ms = strtol(v, NULL, 0), a++;
-        else if (!strcmp(argv[a], "--traceme-wait-ms"))
-            traceme_wait_ms = strtol(v, NULL, 0), a++;
         else if (!strcmp(argv[a], "-o"))
             out = v, a++;
+        else if (!strcmp(argv[a], "--wrap"))
+            wrap = v, a++;
         else {
             fprintf(stderr, "fuzz: unknown argument %s\n", argv[a]);
             return 2;
@@ -1481,5 +1545,5 @@ int main(int argc, char **argv)
         return 2;
     }
     init_memory();
-    return run_main(seed, start, calls, batch, out);
+    return run_main((uint64_t)seed, start, calls, batch, out, wrap);
 }
