@@ -532,7 +532,7 @@ static void draw_call(uint64_t seed, long i, struct call *c, long stack_addr)
             c->roundtrip = content == 2;
             c->rt_req = PTRACE_GET_SYSCALL_INFO;
         }
-        c->content_det = cls == C_SIGMASK_GET;
+        c->content_det = cls == C_SIGMASK_GET || cls == C_SYSINFO_GET;
         if (cls == C_SYSINFO_GET)
             c->hash_prefix = 8; /* op, pad, arch */
         break;
