@@ -1479,7 +1479,7 @@ static int compare_main(int argc, char **argv)
     }
     for (int k = 0; k < nknown; k++)
         if (!known_seen[k])
-            printf("known class not seen in this run (may be fixed): %s\n", known_cls[k]);
+            printf("listed class not seen in this run: %s\n", known_cls[k]);
     if (ref_bad)
         printf("the reference log has %ld crashed, hung or failed calls\n", ref_bad);
     if (strict && (mismatches || crashes || hangs || got.teardown))
