@@ -35,12 +35,14 @@
  * written through pointers. Every tracer-side buffer is inside an arena filled with a canary
  * pattern before each call; the log holds, per arena, the word-rounded range of bytes that
  * changed, and a hash of their content when the content is a deterministic fact (event
- * message, signal mask, siginfo signo/errno/code, regset sizes), not register values. So
- * writing one byte more than the kernel, or where it does not write, is a mismatch.
+ * message, signal mask, siginfo signo/errno/code, syscall info op/arch), and the iovec's
+ * iov_len, never register values. So writing one byte more than the kernel, or where it does
+ * not write, is a mismatch.
  *
  * The Redox gap table below maps mismatch patterns to rows of docs/redox-gaps.md.
- * Build like the C suite: $CC -D_GNU_SOURCE -I include tests/fuzz/fuzz.c libptrace_compat.a
- * -lpthread.
+ * Build like the C suite: $CC -D_GNU_SOURCE -I tests/c -I include tests/fuzz/fuzz.c
+ * libptrace_compat.a -lpthread. Driven by scripts/fuzz.sh; method and results in
+ * docs/fuzzing.md.
  */
 #include "helpers.h"
 
