@@ -178,9 +178,8 @@ impl Pal for Sys {
                     }
                     Ok(0)
                 }
-                // v2020 cannot stop a running tracee at will or hold a group-stop (§2.2): after
-                // Linux's own check (ESRCH untraced), EIO.
-                PTRACE_INTERRUPT => r::traced(pid).and(Err(EIO)),
+                PTRACE_INTERRUPT => r::interrupt(pid),
+                PTRACE_LISTEN => r::listen(pid),
                 // Everything v2020 cannot express (docs/redox-gaps.md), and unknown requests:
                 // EIO, after the pid check every Linux request makes first (ESRCH).
                 _ => r::stopped(pid).and(Err(EIO)),
