@@ -281,6 +281,28 @@ pub fn peek(pid: pid_t, addr: usize) -> Result<c_long> {
     with_stopped(pid, |s, _| files::peek(s, addr))
 }
 
+/// Moves `buf` from (or to) the memory of process `pid` at `addr` (`process_vm_readv`): through
+/// the session's `mem` for a tracee, running or not, else through a `mem` opened for the call
+/// (ESRCH or EPERM by the v2020 open rules, §1.2, as Linux's `process_vm_readv` answers).
+pub fn transfer(pid: pid_t, addr: usize, buf: &mut [u8], write: bool) -> Result<()> {
+    let mut t = table::lock();
+    if let Some(s) = t.get_mut(pid) {
+        let fd = files::open(s, tracee::File::Mem)?;
+        // The handle's cursor moves: the next PEEK seeks.
+        s.mem_cursor = None;
+        return files::transfer(fd, addr, buf, write);
+    }
+    drop(t);
+    if pid <= 0 {
+        return Err(ESRCH);
+    }
+    let path = scheme::proc_path(pid, "mem");
+    let fd = os::open(path.as_str(), O_RDWR | O_CLOEXEC)?;
+    let r = files::transfer(fd, addr, buf, write);
+    let _ = os::close(fd);
+    r
+}
+
 /// PTRACE_POKETEXT / POKEDATA.
 pub fn poke(pid: pid_t, addr: usize, word: usize) -> Result<c_long> {
     with_stopped(pid, |s, _| files::poke(s, addr, word).map(|()| 0))

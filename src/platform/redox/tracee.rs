@@ -63,8 +63,9 @@ pub enum State {
 /// the new program already runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exec {
-    /// Syscall entries are looked at for an exec: every one of a TRACEME child (armed for it,
-    /// [`Session::watch_entries`]), the ones any other tracee stops at.
+    /// The syscall entries of a TRACEME child are looked at for an exec (armed for it,
+    /// [`Session::watch_entries`]); any other tracee's exec is seen by its `ADDRSPACE_SWITCH`
+    /// event.
     Watch,
     /// At the exec: a forced single step, which survives `fexec` (kernel `039f7f5c`), stops it
     /// at the new program's start, where `stop` is reported.
@@ -482,6 +483,7 @@ impl Session {
             Need::NewTask
         } else if stop_of(e) == Some(Stop::SyscallEntry)
             && self.exec == Exec::Watch
+            && self.watch_entries
             && matches!(self.state, State::Running)
         {
             Need::SyscallNumber
@@ -541,14 +543,18 @@ impl Session {
                 // An exec already announced by its syscall entry (the exec watch).
                 return fx;
             } else {
-                // An exec whose entry was not seen (the tracee was attached inside it): it
-                // is stopped by a single step, which survives the exec (kernel `039f7f5c`),
-                // as soon as this event is read.
+                // An exec whose entry was not watched (a tracee attached by a signal): under
+                // PTRACE_SYSCALL its syscall exit holds it right away; else a single step,
+                // which survives the exec (kernel `039f7f5c`), as soon as this event is read
+                // (the new program may have run a few instructions, docs/redox-gaps.md).
+                let forced = !wanted(Stop::SyscallExit, self.last_request);
                 self.exec = Exec::Step {
                     stop: self.exec_stop(),
-                    forced: true,
+                    forced,
                 };
-                fx.write = Some(self.resumed(self.rearm()));
+                if forced {
+                    fx.write = Some(self.resumed(self.rearm()));
+                }
                 return fx;
             };
             if let Some(flags) = fx.write {

@@ -47,9 +47,9 @@ const AF_UNIX: usize = 1;
 const SOCK_SEQPACKET: usize = 5;
 const SOCK_CLOEXEC: usize = 0o2000000;
 const MSG_NOSIGNAL: usize = 0x4000;
-/// Largest request or answer this client sends or expects (a 512-byte register file, eight
-/// 56-byte events, a path).
-const BUF: usize = 1024;
+/// Largest request or answer this client sends or expects (a page of `mem`, a 512-byte
+/// register file, eight 56-byte events, a path).
+const BUF: usize = 4096;
 
 unsafe extern "C" {
     /// The C library's `getenv` (the emulator build only exists on Linux, inside a C program).
