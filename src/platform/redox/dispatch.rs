@@ -25,6 +25,15 @@ unsafe fn copy_out(dst: *mut c_void, src: &[u8]) -> Result<()> {
     os::copy_out(dst as usize, src)
 }
 
+/// Writes a scalar (a word, a status) to the caller's `dst`: all or nothing, as Linux's
+/// `put_user`.
+///
+/// # Safety
+/// As [`copy_out`].
+unsafe fn put_out(dst: *mut c_void, src: &[u8]) -> Result<()> {
+    os::put_out(dst as usize, src)
+}
+
 /// Copies the caller's buffer at `src` into `dst`, EFAULT where Linux would fault.
 ///
 /// # Safety
@@ -204,7 +213,7 @@ impl Pal for Sys {
                 PTRACE_POKETEXT | PTRACE_POKEDATA => r::poke(pid, a, d),
                 PTRACE_GETEVENTMSG => {
                     let msg = r::event_msg(pid)?;
-                    copy_out(data, &msg.to_ne_bytes()).map(|()| 0)
+                    put_out(data, &msg.to_ne_bytes()).map(|()| 0)
                 }
                 PTRACE_GETSIGINFO => copy_out(data, &r::siginfo(pid)?).map(|()| 0),
                 PTRACE_SETSIGINFO => {
@@ -276,7 +285,7 @@ impl Pal for Sys {
                 PTRACE_ARCH_PRCTL => {
                     let base = g::arch_prctl(pid, d, a)?;
                     if g::arch_prctl_reads(d) {
-                        copy_out(addr, &base.to_ne_bytes())?;
+                        put_out(addr, &base.to_ne_bytes())?;
                     }
                     Ok(0)
                 }
@@ -314,7 +323,7 @@ impl Pal for Sys {
         };
         if !stat_loc.is_null() && p != 0 {
             // SAFETY: the caller's pointer, checked by copy_out.
-            unsafe { copy_out(stat_loc.cast(), &status.to_ne_bytes()) }?;
+            unsafe { put_out(stat_loc.cast(), &status.to_ne_bytes()) }?;
         }
         Ok(p)
     }

@@ -318,14 +318,17 @@ pub fn waitpid(pid: pid_t, options: c_int, rusage: usize) -> Result<(pid_t, c_in
 /// (process_vm_writev(2)). An unmapped, read-only or kernel-half address is EFAULT, after the
 /// bytes before it were written, as a Linux `copy_to_user` leaves them; never a fault.
 pub fn copy_out(dst: usize, src: &[u8]) -> Result<()> {
-    if src.len() <= 8 {
-        // A scalar: Linux's `put_user` writes all of it or nothing (an 8-byte value that
-        // runs into an unmapped page is not half written); read it first to find out.
-        let mut probe = [0u8; 8];
-        let n = src.len();
-        vm_copy(dst, probe.as_mut_ptr() as usize, n, false)?;
-    }
     vm_copy(dst, src.as_ptr() as usize, src.len(), true)
+}
+
+/// Writes a scalar (`src`, at most 8 bytes) to the caller's memory at `dst`: all of it or
+/// nothing, as Linux's `put_user` (a value that runs into an unmapped page is not half
+/// written), so it is read first.
+pub fn put_out(dst: usize, src: &[u8]) -> Result<()> {
+    let mut probe = [0u8; 8];
+    let n = src.len().min(probe.len());
+    vm_copy(dst, probe.as_mut_ptr() as usize, n, false)?;
+    copy_out(dst, src)
 }
 
 /// Copies the caller's memory at `src` into `dst`, checked by the kernel as [`copy_out`]

@@ -127,6 +127,11 @@ pub fn copy_out(dst: usize, src: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Writes a scalar to the caller's memory at `dst` (checked as in [`copy_out`]).
+pub fn put_out(dst: usize, src: &[u8]) -> Result<()> {
+    copy_out(dst, src)
+}
+
 /// Copies the caller's memory at `src` into `dst`, checked as in [`copy_out`].
 pub fn copy_in(dst: &mut [u8], src: usize) -> Result<()> {
     if dst.is_empty() {
