@@ -14,6 +14,7 @@ use std::process::Command;
 use redox_proc_wire as wire;
 use syscall::data::PtraceEvent;
 
+pub(crate) use self::socket::Pin;
 use self::socket::listen_on;
 use crate::linux::Tracee;
 use crate::sys::{self, Res};
@@ -108,7 +109,13 @@ pub(crate) enum Parked {
 /// connections share them, as a Redox process's fds are shared by its threads).
 pub(crate) struct Conn {
     pub fd: OwnedFd,
+    /// The process that connected (`SO_PEERCRED`); only it may send on this connection.
     pub pid: i32,
+    /// Its effective uid and gid at `connect(2)` (`SO_PEERCRED`, fixed by the kernel).
+    pub euid: u32,
+    pub egid: u32,
+    /// That very process (not a later one with the same pid).
+    pub pin: Pin,
     pub parked: Option<Parked>,
     pub stats: [u64; wire::STATS_LEN],
     pub dead: bool,
@@ -122,6 +129,8 @@ pub(crate) struct Client {
     pub stats: [u64; wire::STATS_LEN],
     /// Open connections of this process; its handles are closed when the last one goes.
     pub conns: usize,
+    /// The process these handles belong to; a new process reusing the pid gets none of them.
+    pub pin: Option<Pin>,
 }
 
 /// The emulator state.
