@@ -168,6 +168,13 @@ impl Emu {
             }
             let start = sys::proc_stat(caller).map_or(0, |s| s.2);
             self.chans.insert(name.to_vec(), (caller, start));
+            if name.starts_with(b"ptrace-relibc/") {
+                // The process asked to be traced: the emulator traces it (with EXITKILL) from
+                // now on, before it stops itself, so that it cannot be left stopped with
+                // nobody to trace it if the emulator is killed (README "Containment"). Kept
+                // attached while the marker lives (`busy`); invisible to the client.
+                let _ = self.attach(caller);
+            }
         } else if !live {
             return Err(libc::ENOENT);
         }

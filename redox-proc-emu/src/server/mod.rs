@@ -198,13 +198,45 @@ pub fn run(program: &str, args: &[String]) -> i32 {
     }
     // SAFETY: sfd was just returned by signalfd(2).
     let sfd = unsafe { OwnedFd::from_raw_fd(sfd) };
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let name = format!("redox-proc-emu.{}.{nanos:08x}", std::process::id());
-    let listener = match listen_on(&name) {
-        Ok(fd) => fd,
+    // Every descendant of PROGRAM stays below us, whatever it does: orphans are reparented
+    // to the nearest living ancestor that is a child subreaper (prctl(2)
+    // PR_SET_CHILD_SUBREAPER; kernel/exit.c `find_new_reaper`). So the ancestor chain of any
+    // descendant passes through this process (discovery, PROTOCOL.md §1), and at exit we can
+    // still find what is left (containment, `conn.rs` `sweep`).
+    // SAFETY: plain prctl(2) with integer arguments.
+    if unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) } != 0 {
+        eprintln!(
+            "redox-proc-emu: PR_SET_CHILD_SUBREAPER: errno {}",
+            sys::errno()
+        );
+        return 125;
+    }
+    let me = std::process::id();
+    // The name is derived from our pid, so that a descendant that lost its environment finds
+    // it by walking its ancestors (PROTOCOL.md §1) and checks, with SO_PEERCRED, that the
+    // listener is that ancestor. If someone else holds the name, serve under a unique one:
+    // clients then need the environment variable.
+    let name = format!("{}{me}", wire::SOCKET_PREFIX);
+    let (name, listener) = match listen_on(&name) {
+        Ok(fd) => (name, fd),
+        Err(libc::EADDRINUSE) => {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0);
+            let alt = format!("{name}.{nanos:08x}");
+            eprintln!(
+                "redox-proc-emu: {name} is taken; serving {alt} (found through {} only)",
+                wire::ENV_VAR
+            );
+            match listen_on(&alt) {
+                Ok(fd) => (alt, fd),
+                Err(e) => {
+                    eprintln!("redox-proc-emu: listen: errno {e}");
+                    return 125;
+                }
+            }
+        }
         Err(e) => {
             eprintln!("redox-proc-emu: listen: errno {e}");
             return 125;
