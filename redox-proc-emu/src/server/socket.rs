@@ -16,6 +16,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use redox_proc_wire as wire;
 
 use super::{Conn, Emu};
+use crate::client::peer_cred;
 use crate::sys::{self, Res};
 
 fn abstract_addr(name: &str) -> Res<(libc::sockaddr_un, libc::socklen_t)> {
@@ -70,28 +71,6 @@ fn set_int_opt(fd: &OwnedFd, opt: libc::c_int, v: libc::c_int) -> Res<()> {
         )
     };
     if r == 0 { Ok(()) } else { Err(sys::errno()) }
-}
-
-/// `SO_PEERCRED`: pid, effective uid and effective gid of the process that connected, as
-/// they were at `connect(2)` (net/core/sock.c `cred_to_ucred`).
-fn peer_cred(fd: &OwnedFd) -> Option<libc::ucred> {
-    let mut cred = libc::ucred {
-        pid: 0,
-        uid: 0,
-        gid: 0,
-    };
-    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
-    // SAFETY: cred/len are valid out pointers of the right size for SO_PEERCRED.
-    let r = unsafe {
-        libc::getsockopt(
-            fd.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_PEERCRED,
-            (&raw mut cred).cast(),
-            &mut len,
-        )
-    };
-    (r == 0 && cred.pid > 0).then_some(cred)
 }
 
 /// `SO_PEERPIDFD` (Linux 6.5): a pidfd of the process that connected, taken at `connect(2)`.
