@@ -136,34 +136,65 @@ fn not_stopped(pid: i32) -> bool {
     }
 }
 
-/// PROGRAM exits while tracees are held, frozen or running: the emulator detaches all of
-/// them and they run on (no tracer, not stopped).
-#[test]
-fn program_exits_while_tracees_run() {
-    if inner() {
-        return;
-    }
-    let path = tmpfile("exit");
+/// Runs inner test `inner` under an emulator and returns the pids it wrote once it exited.
+fn pids_after_exit(inner: &str, tag: &str) -> Vec<i32> {
+    let path = tmpfile(tag);
     let _ = std::fs::remove_file(&path);
-    let (ok, out) = run_under_emu(
-        "inner_program_exits",
-        &[(FILE, &path)],
-        Duration::from_secs(60),
-    );
+    let (ok, out) = run_under_emu(inner, &[(FILE, &path)], Duration::from_secs(60));
     assert!(ok && out.contains("1 passed"), "{out}");
     let pids = read_pids(&path);
     let _ = std::fs::remove_file(&path);
-    for &p in &pids {
+    pids
+}
+
+/// Starts inner test `inner` under an emulator, waits for the pids it writes, SIGKILLs the
+/// emulator and returns those pids and when the emulator died.
+fn pids_after_kill(inner: &str, tag: &str) -> (Vec<i32>, std::time::Instant) {
+    let path = tmpfile(tag);
+    let _ = std::fs::remove_file(&path);
+    let exe = std::env::current_exe().unwrap();
+    let mut emu = std::process::Command::new(env!("CARGO_BIN_EXE_redox-proc-emu"))
+        .arg("--")
+        .arg(&exe)
+        .args([inner, "--exact", "--test-threads=1"])
+        .env(FILE, &path)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(
+        eventually(|| std::path::Path::new(&path).exists()),
+        "setup did not finish"
+    );
+    let pids = read_pids(&path);
+    let _ = std::fs::remove_file(&path);
+    emu.kill().unwrap();
+    emu.wait().unwrap();
+    (pids, std::time::Instant::now())
+}
+
+/// Asserts that none of `pids` is left stopped, then kills them.
+fn none_left_stopped(pids: &[i32]) {
+    for &p in pids {
         assert!(
             eventually(|| not_stopped(p)),
             "pid {p} left stopped: {:?}",
             state_of(p)
         );
     }
-    // They are running orphans (the SIGUSR2 one died of it, as Redox delivers on close).
-    for &p in &pids {
+    for &p in pids {
         kill(p, libc::SIGKILL);
     }
+}
+
+/// PROGRAM exits while tracees are held, frozen or running: the emulator detaches all of
+/// them and they run on (no tracer, not stopped; the SIGUSR2 one died of it, as Redox
+/// delivers on close).
+#[test]
+fn program_exits_while_tracees_run() {
+    if inner() {
+        return;
+    }
+    none_left_stopped(&pids_after_exit("inner_program_exits", "exit"));
 }
 
 /// The emulator is SIGKILLed: PTRACE_O_EXITKILL takes its tracees with it; none is left
@@ -173,37 +204,10 @@ fn emulator_killed_while_tracees_run() {
     if inner() {
         return;
     }
-    let path = tmpfile("kill");
-    let _ = std::fs::remove_file(&path);
-    let exe = std::env::current_exe().unwrap();
-    let mut emu = std::process::Command::new(env!("CARGO_BIN_EXE_redox-proc-emu"))
-        .arg("--")
-        .arg(&exe)
-        .args(["inner_emulator_killed", "--exact", "--test-threads=1"])
-        .env(FILE, &path)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    assert!(
-        eventually(|| std::path::Path::new(&path).exists()),
-        "setup did not finish"
-    );
-    let mut pids = read_pids(&path);
-    let _ = std::fs::remove_file(&path);
+    let (mut pids, _) = pids_after_kill("inner_emulator_killed", "kill");
     let program = pids.pop().unwrap();
-    emu.kill().unwrap();
-    emu.wait().unwrap();
-    for &p in &pids {
-        assert!(
-            eventually(|| not_stopped(p)),
-            "pid {p} left stopped: {:?}",
-            state_of(p)
-        );
-    }
+    none_left_stopped(&pids);
     kill(program, libc::SIGKILL);
-    for &p in &pids {
-        kill(p, libc::SIGKILL);
-    }
 }
 
 /// A child that asked to be traced (relibc's TRACEME marker) and stopped itself before
@@ -266,24 +270,10 @@ fn program_exits_leaving_stopped_children() {
     if inner() {
         return;
     }
-    let path = tmpfile("stopped");
-    let _ = std::fs::remove_file(&path);
-    let (ok, out) = run_under_emu(
+    none_left_stopped(&pids_after_exit(
         "inner_program_exits_leaving_stopped",
-        &[(FILE, &path)],
-        Duration::from_secs(60),
-    );
-    assert!(ok && out.contains("1 passed"), "{out}");
-    let pids = read_pids(&path);
-    let _ = std::fs::remove_file(&path);
-    for &p in &pids {
-        assert!(
-            eventually(|| not_stopped(p)),
-            "pid {p} left stopped: {:?}",
-            state_of(p)
-        );
-        kill(p, libc::SIGKILL);
-    }
+        "stopped",
+    ));
 }
 
 /// The emulator is SIGKILLed while a TRACEME child sits in its own SIGSTOP, traced by
@@ -294,38 +284,9 @@ fn emulator_killed_leaving_traceme_child() {
     if inner() {
         return;
     }
-    let path = tmpfile("kill-traceme");
-    let _ = std::fs::remove_file(&path);
-    let exe = std::env::current_exe().unwrap();
-    let mut emu = std::process::Command::new(env!("CARGO_BIN_EXE_redox-proc-emu"))
-        .arg("--")
-        .arg(&exe)
-        .args([
-            "inner_emulator_killed_traceme",
-            "--exact",
-            "--test-threads=1",
-        ])
-        .env(FILE, &path)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    assert!(
-        eventually(|| std::path::Path::new(&path).exists()),
-        "setup did not finish"
-    );
-    let mut pids = read_pids(&path);
-    let _ = std::fs::remove_file(&path);
+    let (mut pids, _) = pids_after_kill("inner_emulator_killed_traceme", "kill-traceme");
     let program = pids.pop().unwrap();
-    emu.kill().unwrap();
-    emu.wait().unwrap();
-    for &p in &pids {
-        assert!(
-            eventually(|| not_stopped(p)),
-            "pid {p} left stopped: {:?}",
-            state_of(p)
-        );
-        kill(p, libc::SIGKILL);
-    }
+    none_left_stopped(&pids);
     kill(program, libc::SIGKILL);
 }
 
@@ -388,28 +349,9 @@ fn emulator_killed_under_parked_reads() {
     if inner() {
         return;
     }
-    let path = tmpfile("parked");
-    let _ = std::fs::remove_file(&path);
-    let _ = std::fs::remove_file(format!("{path}.result"));
-    let exe = std::env::current_exe().unwrap();
-    let mut emu = std::process::Command::new(env!("CARGO_BIN_EXE_redox-proc-emu"))
-        .arg("--")
-        .arg(&exe)
-        .args(["inner_parked_reads", "--exact", "--test-threads=1"])
-        .env(FILE, &path)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    assert!(
-        eventually(|| std::path::Path::new(&path).exists()),
-        "setup did not finish"
-    );
-    let program = read_pids(&path)[0];
-    let _ = std::fs::remove_file(&path);
-    let killed = std::time::Instant::now();
-    emu.kill().unwrap();
-    emu.wait().unwrap();
-    let result = format!("{path}.result");
+    let result = format!("{}.result", tmpfile("parked"));
+    let _ = std::fs::remove_file(&result);
+    let (pids, killed) = pids_after_kill("inner_parked_reads", "parked");
     assert!(
         eventually(|| std::path::Path::new(&result).exists()),
         "the blocked reads did not return"
@@ -417,7 +359,7 @@ fn emulator_killed_under_parked_reads() {
     let elapsed = killed.elapsed();
     let text = std::fs::read_to_string(&result).unwrap();
     let _ = std::fs::remove_file(&result);
-    kill(program, libc::SIGKILL);
+    kill(pids[0], libc::SIGKILL);
     assert_eq!(text, "event Err(\"failed\"), trace Err(\"failed\")");
     assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}");
 }
