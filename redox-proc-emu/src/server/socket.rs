@@ -74,7 +74,8 @@ fn set_int_opt(fd: &OwnedFd, opt: libc::c_int, v: libc::c_int) -> Res<()> {
 }
 
 /// `SO_PEERPIDFD` (Linux 6.5): a pidfd of the process that connected, taken at `connect(2)`.
-fn peer_pidfd(fd: &OwnedFd) -> Option<OwnedFd> {
+/// `Err(ENOPROTOOPT)` on older kernels.
+fn peer_pidfd(fd: &OwnedFd) -> Res<OwnedFd> {
     let mut pfd: libc::c_int = -1;
     let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
     // SAFETY: pfd/len are valid out pointers of the right size for SO_PEERPIDFD.
@@ -88,10 +89,10 @@ fn peer_pidfd(fd: &OwnedFd) -> Option<OwnedFd> {
         )
     };
     if r != 0 || pfd < 0 {
-        return None;
+        return Err(sys::errno());
     }
     // SAFETY: the kernel just installed this descriptor for us (O_CLOEXEC).
-    Some(unsafe { OwnedFd::from_raw_fd(pfd) })
+    Ok(unsafe { OwnedFd::from_raw_fd(pfd) })
 }
 
 /// Pins the connecting process: its pidfd, or (kernel without pidfds) its start time.
@@ -99,8 +100,11 @@ fn peer_pidfd(fd: &OwnedFd) -> Option<OwnedFd> {
 /// now names a process with other effective ids (it died and the pid was reused between
 /// `connect` and `accept`; only possible without `SO_PEERPIDFD`).
 fn pin_peer(fd: &OwnedFd, cred: &libc::ucred) -> Option<Pin> {
-    if let Some(pidfd) = peer_pidfd(fd) {
-        return Some(Pin::Fd(pidfd));
+    match peer_pidfd(fd) {
+        Ok(pidfd) => return Some(Pin::Fd(pidfd)),
+        // The kernel knows the option but not the process any more: it is gone.
+        Err(e) if e != libc::ENOPROTOOPT && e != libc::EINVAL => return None,
+        Err(_) => {}
     }
     let pin = match sys::pidfd_open(cred.pid) {
         Some(pidfd) => Pin::Fd(pidfd),
