@@ -32,6 +32,10 @@ pub mod nr {
     pub const FUTEX: usize = 202;
     /// `gettid`.
     pub const GETTID: usize = 186;
+    /// `openat`.
+    pub const OPENAT: usize = 257;
+    /// `read`.
+    pub const READ: usize = 0;
     /// `waitid`.
     pub const WAITID: usize = 247;
     /// `rt_tgsigqueueinfo`.
@@ -78,6 +82,10 @@ pub mod nr {
     pub const FUTEX: usize = 98;
     /// `gettid`.
     pub const GETTID: usize = 178;
+    /// `openat`.
+    pub const OPENAT: usize = 56;
+    /// `read`.
+    pub const READ: usize = 63;
     /// `waitid`.
     pub const WAITID: usize = 95;
     /// `rt_tgsigqueueinfo`.

@@ -49,9 +49,9 @@ const AF_UNIX: usize = 1;
 const SOCK_SEQPACKET: usize = 5;
 const SOCK_CLOEXEC: usize = 0o2000000;
 const MSG_NOSIGNAL: usize = 0x4000;
-/// Largest request or answer this client sends or expects (a 512-byte register file, eight
-/// 56-byte events, a path).
-const BUF: usize = 1024;
+/// Largest request or answer this client sends or expects (a page of `mem`, a 512-byte
+/// register file, eight 56-byte events, a path).
+const BUF: usize = 4096;
 
 unsafe extern "C" {
     /// The C library's `getenv` (the emulator build only exists on Linux, inside a C program).
@@ -509,6 +509,63 @@ pub fn sigchld(pid: pid_t, code: c_int, value: c_int, own: bool) {
         // SAFETY: `info` is a live 128-byte siginfo for the call.
         let _ = unsafe { syscall4(nr::RT_SIGQUEUEINFO, me, SIGCHLD, at, 0) };
     }
+}
+
+/// Whether `pid` sits in a job-control stop: state `T` in /proc/PID/stat (proc(5)). The
+/// emulated Redox shows the stop only to the parent's `waitpid` (docs/redox-protocol.md §5.1),
+/// which a tracer may have consumed already; Linux's own record is read instead.
+pub fn job_stopped(pid: pid_t) -> bool {
+    const AT_FDCWD: usize = -100isize as usize;
+    const O_RDONLY_CLOEXEC: usize = 0o2000000;
+    let mut path = [0u8; 32];
+    let mut n = 0;
+    let mut put = |b: &[u8]| {
+        for &c in b {
+            if let Some(slot) = path.get_mut(n) {
+                *slot = c;
+                n += 1;
+            }
+        }
+    };
+    put(b"/proc/");
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    let mut v = pid.unsigned_abs();
+    loop {
+        i -= 1;
+        if let Some(d) = digits.get_mut(i) {
+            *d = b'0' + (v % 10) as u8;
+        }
+        v /= 10;
+        if v == 0 || i == 0 {
+            break;
+        }
+    }
+    put(digits.get(i..).unwrap_or_default());
+    put(b"/stat\0");
+    // SAFETY: `path` is NUL-terminated and lives for the call.
+    let Ok(fd) = (unsafe {
+        syscall4(
+            nr::OPENAT,
+            AT_FDCWD,
+            path.as_ptr() as usize,
+            O_RDONLY_CLOEXEC,
+            0,
+        )
+    }) else {
+        return false;
+    };
+    let mut buf = [0u8; 512];
+    // SAFETY: `buf` is writable for its length for the call.
+    let len = unsafe { syscall4(nr::READ, fd, buf.as_mut_ptr() as usize, buf.len(), 0) };
+    close_socket(fd);
+    let text = buf.get(..len.unwrap_or(0)).unwrap_or_default();
+    // "pid (comm) S ...": the state follows the last ')'.
+    let state = text
+        .iter()
+        .rposition(|&c| c == b')')
+        .and_then(|at| text.get(at + 2));
+    state == Some(&b'T')
 }
 
 /// Whether the OS tells this process of `pid`'s end itself: it does for its own children

@@ -204,6 +204,13 @@ pub fn sigchld(_pid: pid_t, _code: c_int, _value: c_int, _own: bool) {
     let _ = kill(getpid(), SIGCHLD);
 }
 
+/// Whether `pid` sits in a job-control stop. v2020 shows it only to the parent's `waitpid`,
+/// which the tracer may have consumed already (docs/redox-protocol.md §5.1): not known, so
+/// an attach to a stopped process is not reported as a group-stop there (docs/redox-gaps.md).
+pub fn job_stopped(_pid: pid_t) -> bool {
+    false
+}
+
 /// Whether the OS tells this process of `pid`'s end itself: the v2020 kernel never sends
 /// SIGCHLD (docs/redox-protocol.md §5.2), so the library does for every tracee.
 pub fn reports_exit(_pid: pid_t) -> bool {
