@@ -54,10 +54,6 @@ pub mod nr {
     pub const GETSOCKOPT: usize = 55;
     /// `getppid`.
     pub const GETPPID: usize = 110;
-    /// `openat`.
-    pub const OPENAT: usize = 257;
-    /// `read`.
-    pub const READ: usize = 0;
     /// `execve` and `execveat`, as a tracee makes them.
     pub const EXEC: [u64; 2] = [59, 322];
     /// `clone`, `vfork` and `clone3`, as a tracee makes them.
@@ -104,10 +100,6 @@ pub mod nr {
     pub const GETSOCKOPT: usize = 209;
     /// `getppid`.
     pub const GETPPID: usize = 173;
-    /// `openat`.
-    pub const OPENAT: usize = 56;
-    /// `read`.
-    pub const READ: usize = 63;
     /// `execve` and `execveat`, as a tracee makes them.
     pub const EXEC: [u64; 2] = [221, 281];
     /// `clone` and `clone3`, as a tracee makes them (aarch64 has no `vfork`).
