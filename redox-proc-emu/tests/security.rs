@@ -380,6 +380,44 @@ mod bodies {
             }
         });
         assert_eq!(wait(nobody, 0).1, 0);
+        // kill compares with the target's *real* uid, by the caller's euid or ruid
+        // (process.rs l.1228-1230): ruid 1600/euid 1500 may signal uid 1600's process; nobody
+        // with euid 1500 may signal a process of ruid 1600 and euid 1500.
+        let mixed = fork_child(move || {
+            // SAFETY: plain credential syscalls.
+            unsafe {
+                libc::setgroups(0, std::ptr::null());
+                libc::setresgid(USER, USER, USER);
+                libc::setresuid(OTHER, USER, USER);
+            }
+            spin()
+        });
+        let by_ruid = fork_child(move || {
+            // SAFETY: plain credential syscalls.
+            unsafe {
+                libc::setgroups(0, std::ptr::null());
+                libc::setresgid(USER, USER, USER);
+                libc::setresuid(OTHER, USER, USER);
+            }
+            let mut c = Client::connect().unwrap();
+            i32::from(c.kill(other, 0).is_err())
+        });
+        assert_eq!(
+            wait(by_ruid, 0).1,
+            0,
+            "ruid {OTHER} could not signal uid {OTHER}"
+        );
+        let by_euid = fork_child(move || {
+            become_user(USER, USER);
+            let mut c = Client::connect().unwrap();
+            i32::from(c.kill(mixed, 0) != Err(EPERM))
+        });
+        assert_eq!(
+            wait(by_euid, 0).1,
+            0,
+            "uid {USER} signalled a process of ruid {OTHER} (euid {USER})"
+        );
+        reap(mixed);
         reap(root_target);
         reap(other);
     }
