@@ -187,6 +187,9 @@ impl Emu {
             Ok(ids) => ids,
             Err(e) => return err(e),
         };
+        // Pinned before its ids are read, so the signal goes to the process that was judged
+        // (a pid reused meanwhile gets nothing: ESRCH).
+        let pin = sys::pidfd_open(pid);
         let Some(target) = sys::ids(pid) else {
             return err(libc::ESRCH);
         };
@@ -206,8 +209,21 @@ impl Emu {
                 self.add_event(pid, ev);
             }
         }
-        // SAFETY: plain kill(2).
-        if unsafe { libc::kill(pid, sig) } != 0 {
+        let sent = match &pin {
+            // SAFETY: pidfd_send_signal(2) with a pidfd of ours and no siginfo.
+            Some(fd) => unsafe {
+                libc::syscall(
+                    libc::SYS_pidfd_send_signal,
+                    std::os::fd::AsRawFd::as_raw_fd(fd),
+                    sig,
+                    std::ptr::null::<libc::siginfo_t>(),
+                    0,
+                )
+            },
+            // SAFETY: plain kill(2) (kernels without pidfds).
+            None => i64::from(unsafe { libc::kill(pid, sig) }),
+        };
+        if sent != 0 {
             return err(sys::errno());
         }
         val(0)
