@@ -54,6 +54,10 @@ pub mod nr {
     pub const SENDTO: usize = 44;
     /// `recvfrom`.
     pub const RECVFROM: usize = 45;
+    /// `getsockopt`.
+    pub const GETSOCKOPT: usize = 55;
+    /// `getppid`.
+    pub const GETPPID: usize = 110;
     /// `execve` and `execveat`, as a tracee makes them.
     pub const EXEC: [u64; 2] = [59, 322];
     /// `clone`, `vfork` and `clone3`, as a tracee makes them.
@@ -100,6 +104,10 @@ pub mod nr {
     pub const SENDTO: usize = 206;
     /// `recvfrom`.
     pub const RECVFROM: usize = 207;
+    /// `getsockopt`.
+    pub const GETSOCKOPT: usize = 209;
+    /// `getppid`.
+    pub const GETPPID: usize = 173;
     /// `execve` and `execveat`, as a tracee makes them.
     pub const EXEC: [u64; 2] = [221, 281];
     /// `clone` and `clone3`, as a tracee makes them (aarch64 has no `vfork`).

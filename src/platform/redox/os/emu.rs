@@ -4,9 +4,9 @@
 //! Linux tracer and Linux `wait4` then hides ptrace stops exactly as Redox's `waitpid` does
 //! (kernel/exit.c `wait_consider_task`: a ptraced child is reported to its tracer).
 //!
-//! A program started without the emulator (no `REDOX_PROC_EMU` in its environment, or nobody
-//! listening) sees a Redox without the `trace` handle: every scheme operation fails with
-//! ENOSYS, at once.
+//! The emulator is found through `REDOX_PROC_EMU`, or, when the environment lost it, among
+//! the ancestors (see `connect_ancestor`). A program started without the emulator sees a
+//! Redox without the `trace` handle: every scheme operation fails with ENOSYS, at once.
 //!
 //! Connections: a blocking `trace` read occupies a connection until the tracee stops, so each
 //! request takes an idle connection from a small pool (opening one when none is idle) and
@@ -17,7 +17,9 @@
 use core::ffi::{CStr, c_char, c_int};
 
 use core::sync::atomic::{AtomicI32, AtomicU8, AtomicU32, AtomicUsize, Ordering};
-use redox_proc_wire::{ENV_VAR, REQ_HEADER_LEN, RESP_HEADER_LEN, Request, Response, op};
+use redox_proc_wire::{
+    ENV_VAR, REQ_HEADER_LEN, RESP_HEADER_LEN, Request, Response, SOCKET_PREFIX, op,
+};
 
 use super::Fd;
 use crate::errno::{EFAULT, EINTR, EIO, ENOSYS, Errno, Result};
@@ -99,8 +101,16 @@ fn socket_name() -> Option<&'static [u8]> {
     (!bytes.is_empty() && bytes.len() < 100).then_some(bytes)
 }
 
+/// Connects to the emulator: the one named in the environment, else the nearest ancestor
+/// that is one (a descendant that cleared its environment, e.g. `execve(path, argv, NULL)`).
 fn connect() -> Result<usize> {
-    let name = socket_name().ok_or(ENOSYS)?;
+    match socket_name() {
+        Some(name) => connect_to(name),
+        None => connect_ancestor(),
+    }
+}
+
+fn connect_to(name: &[u8]) -> Result<usize> {
     // SAFETY: plain values.
     let fd = unsafe { syscall4(nr::SOCKET, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, 0) }?;
     // struct sockaddr_un: sa_family_t, then the path; abstract names start with a NUL byte.
@@ -109,7 +119,7 @@ fn connect() -> Result<usize> {
     for (dst, src) in addr.iter_mut().skip(3).zip(name) {
         *dst = *src;
     }
-    let len = 3 + name.len();
+    let len = 3 + name.len().min(addr.len() - 3);
     // SAFETY: `addr` is a valid sockaddr_un of `len` bytes for the duration of the call.
     let r = unsafe { syscall4(nr::CONNECT, fd, addr.as_ptr() as usize, len, 0) };
     if r.is_err() {
@@ -123,6 +133,123 @@ fn connect() -> Result<usize> {
             .is_ok()
     });
     Ok(fd)
+}
+
+/// The emulator found among the ancestors (0: not looked for or none). Kept across `fork`: a
+/// child has the same emulator ancestor.
+static ANCESTOR: AtomicI32 = AtomicI32::new(0);
+
+/// The emulator is a child subreaper (prctl(2) `PR_SET_CHILD_SUBREAPER`), so it stays an
+/// ancestor of every process started under it, and listens on `SOCKET_PREFIX` + its pid.
+/// Walk the parent chain (`getppid`, then field 4 of `/proc/PID/stat`) and try each
+/// ancestor's name; accept a listener only if `SO_PEERCRED` on the connected socket — the
+/// listening process, fixed by the kernel at `listen(2)` (net/unix/af_unix.c
+/// `unix_stream_connect` → `copy_peercred`) — is that ancestor, so a name taken by another
+/// process is never trusted.
+fn connect_ancestor() -> Result<usize> {
+    let known = ANCESTOR.load(Ordering::Relaxed);
+    if known > 0 {
+        return connect_pid(known).ok_or(ENOSYS);
+    }
+    // SAFETY: getppid takes no arguments and cannot fail.
+    let mut pid = unsafe { syscall4(nr::GETPPID, 0, 0, 0, 0) }.map_or(0, |p| p as pid_t);
+    for _ in 0..256 {
+        if pid <= 0 {
+            break;
+        }
+        if let Some(fd) = connect_pid(pid) {
+            ANCESTOR.store(pid, Ordering::Relaxed);
+            return Ok(fd);
+        }
+        if pid == 1 {
+            break;
+        }
+        pid = parent_of(pid).unwrap_or(0);
+    }
+    Err(ENOSYS)
+}
+
+/// Connects to the name of emulator `pid` and checks that `pid` is listening there.
+fn connect_pid(pid: pid_t) -> Option<usize> {
+    let mut name = [0u8; 40];
+    let prefix = SOCKET_PREFIX.as_bytes();
+    name.get_mut(..prefix.len())?.copy_from_slice(prefix);
+    let len = prefix.len() + write_decimal(name.get_mut(prefix.len()..)?, pid as u32)?;
+    let fd = connect_to(name.get(..len)?).ok()?;
+    // struct ucred { pid, uid, gid }.
+    let mut cred = [0i32; 3];
+    let mut clen: u32 = 12;
+    const SOL_SOCKET: usize = 1;
+    const SO_PEERCRED: usize = 17;
+    let args = [
+        fd,
+        SOL_SOCKET,
+        SO_PEERCRED,
+        cred.as_mut_ptr() as usize,
+        &mut clen as *mut u32 as usize,
+        0,
+    ];
+    // SAFETY: `cred` and `clen` are live locals of the sizes given.
+    let ok = unsafe { syscall6(nr::GETSOCKOPT, args) }.is_ok() && cred[0] == pid;
+    if ok {
+        Some(fd)
+    } else {
+        close_socket(fd);
+        None
+    }
+}
+
+/// Writes `v` in decimal; returns the number of bytes.
+fn write_decimal(out: &mut [u8], mut v: u32) -> Option<usize> {
+    let mut digits = [0u8; 10];
+    let mut n = 0;
+    loop {
+        *digits.get_mut(n)? = b'0' + (v % 10) as u8;
+        n += 1;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for i in 0..n {
+        *out.get_mut(i)? = *digits.get(n - 1 - i)?;
+    }
+    Some(n)
+}
+
+/// The parent of `pid`: field 4 of `/proc/PID/stat`, after the `)` closing field 2.
+fn parent_of(pid: pid_t) -> Option<pid_t> {
+    let mut path = [0u8; 32];
+    path.get_mut(..6)?.copy_from_slice(b"/proc/");
+    let n = 6 + write_decimal(path.get_mut(6..)?, pid as u32)?;
+    path.get_mut(n..n + 6)?.copy_from_slice(b"/stat\0");
+    const AT_FDCWD: isize = -100;
+    const O_RDONLY_CLOEXEC: usize = 0o2000000;
+    // SAFETY: `path` is a NUL-terminated string for the call.
+    let fd = unsafe {
+        syscall4(
+            nr::OPENAT,
+            AT_FDCWD as usize,
+            path.as_ptr() as usize,
+            O_RDONLY_CLOEXEC,
+            0,
+        )
+    }
+    .ok()?;
+    let mut buf = [0u8; 512];
+    // SAFETY: `buf` is writable for its length.
+    let r = unsafe { syscall4(nr::READ, fd, buf.as_mut_ptr() as usize, buf.len(), 0) };
+    // SAFETY: closing the file just opened.
+    let _ = unsafe { syscall4(nr::CLOSE, fd, 0, 0, 0) };
+    let data = buf.get(..r.ok()?)?;
+    let close = data.iter().rposition(|&b| b == b')')?;
+    // ") S PPID ..."
+    let rest = data.get(close + 4..)?;
+    let mut ppid: i32 = 0;
+    for &b in rest.iter().take_while(|b| b.is_ascii_digit()) {
+        ppid = ppid.checked_mul(10)?.checked_add(i32::from(b - b'0'))?;
+    }
+    Some(ppid)
 }
 
 fn close_socket(fd: usize) {
