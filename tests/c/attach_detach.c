@@ -1,7 +1,6 @@
 /* PTRACE_ATTACH and PTRACE_DETACH.
  *
- * Checks (ptrace(2) "Attaching and detaching", PTRACE_ATTACH, PTRACE_DETACH, ERRORS; parity
- * spec §1.4, §1.5 rows ATTACH/DETACH, §2 "first stop after ATTACH" and rule 7):
+ * Checks (ptrace(2) "Attaching and detaching", PTRACE_ATTACH, PTRACE_DETACH, ERRORS):
  *  - ATTACH to a running child stops it with SIGSTOP (status 0x137f) and GETSIGINFO works
  *    in that stop; while attached, the tracee does not run;
  *  - DETACH with 0 lets it continue normally (it exits with the code it reads from a pipe),

@@ -1,7 +1,6 @@
 /* Bad input: every row must fail with the same -1 and errno as the kernel gives.
  *
- * Checks (ptrace(2) ERRORS and wait(2) ERRORS; parity spec §1.4 "Errors common to every
- * request", §1.5 (SETOPTIONS -> EINVAL for unknown bits) and §4):
+ * Checks (ptrace(2) ERRORS and wait(2) ERRORS) and §4):
  *  - unknown requests (20, 0x4299) -> EIO on a stopped tracee, but ESRCH first when the pid
  *    is not a stopped tracee of ours (the kernel looks the pid up before the request);
  *  - pid 0, pid -1, a reaped child, an untraced child, a running tracee -> ESRCH;

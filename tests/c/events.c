@@ -2,8 +2,7 @@
  * TRACEEXIT, and PTRACE_O_EXITKILL.
  *
  * Checks (ptrace(2) PTRACE_SETOPTIONS option list, "PTRACE_EVENT stops", "Attaching and
- * detaching" on auto-attached children, PTRACE_GETEVENTMSG; parity spec §1.6 and §2 rows
- * EVENT_FORK..EVENT_EXIT, rule 5):
+ * detaching" on auto-attached children, PTRACE_GETEVENTMSG):
  *  - each event stop's wait status (0x1057f fork, 0x2057f vfork, 0x5057f vfork-done,
  *    0x3057f clone, 0x4057f exec, 0x6057f exit);
  *  - GETEVENTMSG: the new child's pid for FORK/VFORK/CLONE (compared with what fork/vfork/

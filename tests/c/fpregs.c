@@ -1,7 +1,6 @@
 /* Floating-point registers: PTRACE_GETFPREGS / PTRACE_SETFPREGS (the FXSAVE image).
  *
- * Checks (ptrace(2) PTRACE_GETFPREGS/SETFPREGS; parity spec §1.5 row GETFPREGS/SETFPREGS
- * (struct user_fpregs_struct, 512 bytes), §1.4 EFAULT; Intel SDM FXSAVE layout):
+ * Checks (ptrace(2) PTRACE_GETFPREGS/SETFPREGS), §1.4 EFAULT; Intel SDM FXSAVE layout):
  *  - the child loads known patterns into xmm0 and xmm1, pushes 1.0 on the x87 stack and
  *    stops at an int3; GETFPREGS shows both patterns, st0 = 1.0 (80-bit), the x87 status
  *    word with TOP = 7, and the default control words (fcw 0x37f, mxcsr 0x1f80);

@@ -1,8 +1,7 @@
 /* PTRACE_KILL and killing tracees.
  *
  * Checks (ptrace(2) PTRACE_KILL and "Signal-delivery-stop" (only SIGKILL acts on a stopped
- * tracee); parity spec §1.4 "Requests that do not need a stopped tracee", §1.5 row KILL,
- * §2 rule 11):
+ * tracee)):
  *  - PTRACE_KILL on a stopped tracee: it dies, the tracer sees "killed SIGKILL";
  *  - PTRACE_KILL on a running tracee works too (no stop needed);
  *  - PTRACE_KILL on a reaped pid and on a child that is not traced -> ESRCH (the untraced

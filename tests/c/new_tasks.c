@@ -2,7 +2,7 @@
  *
  * Checks (ptrace(2) PTRACE_O_TRACEFORK / TRACEVFORK / TRACECLONE: each one makes the tracee
  * stop at that kind of new task and traces the task; a task of a kind not asked for is not
- * traced and the tracee does not stop for it; parity spec §1.6):
+ * traced and the tracee does not stop for it):
  *  - the tracee makes, in this order, a vfork child, a thread and a fork child, each run to
  *    its end before the next (vfork, pthread_create+join, fork+waitpid);
  *  - with only TRACEFORK, the only event stop is FORK; with only TRACEVFORK, the only one is

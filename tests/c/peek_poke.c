@@ -1,8 +1,7 @@
 /* Memory and USER-area words: PEEKTEXT/PEEKDATA/PEEKUSER, POKETEXT/POKEDATA/POKEUSER.
  *
  * Checks (ptrace(2) PTRACE_PEEKTEXT/PEEKDATA, PEEKUSER, POKETEXT/POKEDATA, POKEUSER and
- * "C library/kernel differences"; parity spec §1.3 (the wrapper returns the word and sets
- * errno to 0), §1.5 rows PEEK and POKE, §1.7 "struct user offsets", §4 checklist):
+ * "C library/kernel differences"), §1.5 rows PEEK and POKE, §1.7 "struct user offsets", §4 checklist):
  *  - PEEKTEXT and PEEKDATA return known words of the child, a word holding -1 comes back as
  *    -1 with errno 0, and a successful PEEK clears a stale errno;
  *  - unaligned addresses work on x86, a word straddling the end of a mapping and address 8

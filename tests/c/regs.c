@@ -1,7 +1,7 @@
 /* General-purpose registers: PTRACE_GETREGS / PTRACE_SETREGS at syscall stops.
  *
  * Checks (ptrace(2) PTRACE_GETREGS/SETREGS and "Syscall-stops"; syscall(2) for the x86_64
- * convention; parity spec §1.5 row GETREGS/SETREGS, §1.4 EFAULT, §1.7 register layout):
+ * convention):
  *  - at the syscall-entry stop of a raw getppid (nr 110): orig_rax = 110, rax = -ENOSYS,
  *    rip is the address right after the `syscall` instruction, rcx = rip and r11 = eflags
  *    (what `syscall` saved), rsp is the child's stack pointer, rdi/rsi/rdx are the arguments;

@@ -1,8 +1,7 @@
 /* Register sets: PTRACE_GETREGSET / PTRACE_SETREGSET with NT_PRSTATUS and NT_PRFPREG.
  *
  * Checks (ptrace(2) PTRACE_GETREGSET/SETREGSET: "iov.len is updated by the kernel to the
- * amount of data returned"; parity spec §1.5 row GETREGSET/SETREGSET, §1.7 regset table,
- * §4 "short iov_len is a partial read"):
+ * amount of data returned"):
  *  - the child puts known values in r12, r13 and xmm0 and stops at an int3;
  *  - GETREGSET NT_PRSTATUS with a large iovec rewrites iov_len to 216 and equals GETREGS;
  *    NT_PRFPREG gives 512 bytes equal to GETFPREGS, xmm0 at byte 160; NT_X86_XSTATE holds

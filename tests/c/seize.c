@@ -1,8 +1,7 @@
 /* PTRACE_SEIZE, PTRACE_INTERRUPT, PTRACE_LISTEN and group-stops.
  *
  * Checks (ptrace(2) PTRACE_SEIZE / PTRACE_INTERRUPT / PTRACE_LISTEN, "Group-stop",
- * "PTRACE_EVENT_STOP"; parity spec §1.5 rows SEIZE/INTERRUPT/LISTEN/GETSIGINFO, §2 rows
- * "group-stop, seized", "INTERRUPT stop", rules 3, 4 and 10, §4 checklist):
+ * "PTRACE_EVENT_STOP"):
  *  - SEIZE does not stop the tracee (it keeps answering through a pipe);
  *  - INTERRUPT stops it with 0x80057f (siginfo si_code 0x8005); LISTEN there keeps it
  *    stopped (waitpid WNOHANG returns 0, it does not answer), and SIGCONT wakes it into a

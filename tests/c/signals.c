@@ -1,8 +1,7 @@
 /* Signal-delivery-stops and the signal requests.
  *
  * Checks (ptrace(2) "Signal-delivery-stop", "Signal injection and suppression",
- * PTRACE_GETSIGINFO / SETSIGINFO / PEEKSIGINFO / GETSIGMASK / SETSIGMASK; parity spec
- * §1.5 rows GETSIGINFO..SETSIGMASK and §2 "signal-delivery-stop"):
+ * PTRACE_GETSIGINFO / SETSIGINFO / PEEKSIGINFO / GETSIGMASK / SETSIGMASK):
  *  - a raised SIGUSR1 stops the tracee with status 0xa7f before the handler runs;
  *  - restarting with signal 0 suppresses it (the handler never runs), restarting with the
  *    same signal delivers it, restarting with SIGUSR2 injects SIGUSR2 instead;

@@ -1,7 +1,7 @@
 /* Single-stepping and breakpoints: PTRACE_SINGLESTEP and int3.
  *
  * Checks (ptrace(2) PTRACE_SINGLESTEP, PTRACE_GETSIGINFO; sigaction(2) si_code TRAP_TRACE
- * and SI_KERNEL; parity spec §1.5 row SINGLESTEP ("si_code TRAP_TRACE (2)"), §2 rows
+ * and SI_KERNEL)"), §2 rows
  * "single-step" and "breakpoint (int3)"):
  *  - from an int3 stop, PTRACE_SINGLESTEP executes exactly one instruction of a labelled
  *    sequence (nop: 1 byte, inc %rbx: 3 bytes, movl $imm, %eax: 5 bytes, a jmp over a ud2,

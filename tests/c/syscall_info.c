@@ -2,8 +2,7 @@
  *
  * Checks (ptrace(2) PTRACE_GET_SYSCALL_INFO (Linux 5.3): "returns the number of bytes
  * available to be written by the kernel", "if the size of the data to be written exceeds
- * addr, the output data is truncated"; parity spec §1.5 row GET_SYSCALL_INFO, §1.6
- * AUDIT_ARCH_X86_64, §4 checklist):
+ * addr, the output data is truncated"):
  *  - at a non-syscall stop (int3): op NONE (0), returns 24, arch AUDIT_ARCH_X86_64
  *    (0xc000003e), instruction_pointer = rip, stack_pointer = rsp;
  *  - at a syscall-entry stop (TRACESYSGOOD) of a raw getppid with arguments 1..6: op ENTRY

@@ -1,7 +1,7 @@
 /* Syscall-stops: PTRACE_SYSCALL with and without PTRACE_O_TRACESYSGOOD.
  *
  * Checks (ptrace(2) "Syscall-stops", PTRACE_O_TRACESYSGOOD, PTRACE_GETEVENTMSG (syscall
- * stops since Linux 5.3); parity spec §2 rows "syscall-stop", §1.6 GETEVENTMSG):
+ * stops since Linux 5.3)):
  *  - the child stops at an int3, then makes raw syscalls getppid (110), getpid (39),
  *    gettid (186) and exit_group(7); the tracer resumes with PTRACE_SYSCALL and sees an
  *    entry and an exit stop for each, in order, and only an entry stop for exit_group;

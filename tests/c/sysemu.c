@@ -1,7 +1,7 @@
 /* System call emulation: PTRACE_SYSEMU and PTRACE_SYSEMU_SINGLESTEP.
  *
  * Checks (ptrace(2) PTRACE_SYSEMU, PTRACE_SYSEMU_SINGLESTEP: "stop at the next entry to a
- * system call, which will not be executed"; parity spec §1.5 row SYSEMU/SYSEMU_SINGLESTEP):
+ * system call, which will not be executed"):
  *  - SYSEMU stops at the entry of the child's raw write(pipe, "x", 1): status 0x57f without
  *    TRACESYSGOOD (0x857f with it), orig_rax 1, GETEVENTMSG 1; the write is never executed
  *    (the pipe stays empty), and the child sees the return value the tracer put in rax;

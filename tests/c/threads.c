@@ -2,8 +2,7 @@
  *
  * Checks (ptrace(2) PTRACE_O_TRACECLONE, PTRACE_GETEVENTMSG, "Attaching and detaching"
  * (auto-attached threads start with SIGSTOP), and the __WALL note in wait(2) / ptrace(2):
- * since Linux 4.7 __WALL is implied for traced children; parity spec §1.6, §2 row
- * EVENT_CLONE and rule 6):
+ * since Linux 4.7 __WALL is implied for traced children):
  *  - pthread_create() in the tracee gives a CLONE event stop (0x3057f) whose message is
  *    the new thread's tid (compared with gettid() sent by the thread through a pipe, and
  *    with what waitpid(-1) returns for the thread's first stop);
