@@ -311,6 +311,12 @@ fn find_pids(text: &str, tool: Tool) -> Vec<u64> {
         }
     }
     if tool == Tool::Strace {
+        // strace's own messages: `strace: attach: ptrace(PTRACE_SEIZE, 1234): ...`.
+        for (i, _) in text.match_indices("ptrace(PTRACE_") {
+            if let Some(comma) = text[i..].find(", ") {
+                pids.extend(number_at(text, i + comma + 2));
+            }
+        }
         for line in text.lines() {
             // `strace -f -o FILE` starts every line with the pid.
             let (call, rest) = match split_pid(line) {
@@ -435,6 +441,26 @@ fn summarise_table(text: &str) -> String {
     out.iter().map(|l| format!("{l}\n")).collect()
 }
 
+/// gdb's `[Thread ... exited]` lines of one exit_group, in one order: the kernel ends a
+/// process's threads in no fixed order.
+fn sort_thread_exits(text: &str) -> String {
+    let is_exit = |l: &str| l.starts_with("[Thread ") && l.ends_with(" exited]");
+    let mut out: Vec<&str> = Vec::new();
+    let mut block: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        if is_exit(line) {
+            block.push(line);
+            continue;
+        }
+        block.sort_unstable();
+        out.append(&mut block);
+        out.push(line);
+    }
+    block.sort_unstable();
+    out.append(&mut block);
+    out.iter().map(|l| format!("{l}\n")).collect()
+}
+
 /// The normalisation (tests/clients/README.md): the checkout's path becomes ROOT; strace's
 /// trace is grouped per process and its `-c` table loses its timings; pids become PIDn;
 /// then `tests/clients/normalise.sed` replaces addresses and the remaining run-varying values.
@@ -450,7 +476,10 @@ fn normalise(text: &str, tool: Tool) -> String {
     if tool == Tool::Strace {
         text = summarise_table(&text);
     }
-    let text = rename_pids(&text, &pids);
+    let mut text = rename_pids(&text, &pids);
+    if tool == Tool::Gdb {
+        text = sort_thread_exits(&text);
+    }
     let mut sed = Command::new("sed")
         .arg("-E")
         .arg("-f")

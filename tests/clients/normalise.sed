@@ -18,3 +18,6 @@ s/([^ ]) {2,}= /\1 = /g
 # Trailing blanks (gdb pads table columns to the longest entry, e.g. the executable's path,
 # whose length depends on where the checkout is).
 s/[ \t]+$//
+# strace: getcwd's result is the length of the run directory's path, which depends on where
+# the checkout is (the path itself is already ROOT/...).
+s/(getcwd\("ROOT[^"]*", [0-9]+\)) = [0-9]+/\1 = LEN/

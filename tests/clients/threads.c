@@ -1,9 +1,10 @@
 /* Two threads that park in pause(); main waits until both have started, lets them reach
- * pause(), calls all_started() (where gdb stops) and exits 4 with the threads still parked. */
+ * pause(), calls all_started() (where gdb stops), then cancels and joins them one after the
+ * other (so they end before the process does) and exits 4, printing nothing more: gdb reports
+ * the thread exits when it notices them, which output of the program would race with. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,5 +35,9 @@ int main(void)
     struct timespec settle = {0, 200 * 1000 * 1000};
     nanosleep(&settle, NULL);
     all_started(atomic_load(&started));
-    exit(4);
+    for (int i = 0; i < 2; i++) {
+        pthread_cancel(t[i]);
+        pthread_join(t[i], NULL);
+    }
+    return 4;
 }
