@@ -24,7 +24,7 @@ gdb)
 strace)
     LD_PRELOAD=${CLIENT_PRELOAD:-} strace -o trace -p "$pid" 2>strace.err &
     tracer=$!
-    while ! grep -q attached strace.err; do
+    while ! grep -qs attached strace.err; do
         kill -0 "$tracer" 2>/dev/null || break
         sleep 0.01
     done
