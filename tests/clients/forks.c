@@ -1,4 +1,4 @@
-/* fork (the child runs child_work and exits 2, the parent waits for it), then an exec of this
+/* fork (the child waits 0.1 s, runs child_work and exits 2; the parent waits for it), then an exec of this
  * program with the argument "exec", which raises SIGUSR1 at itself (handled) and exits 4. */
 #include <signal.h>
 #include <stdio.h>
@@ -32,8 +32,11 @@ int main(int argc, char **argv)
         return 4;
     }
     pid_t pid = fork();
-    if (pid == 0)
+    if (pid == 0) {
+        /* Gives the parent the time to reach waitpid, where gdb then finds it. */
+        usleep(100 * 1000);
         _exit(child_work(1));
+    }
     int status = 0;
     waitpid(pid, &status, 0);
     printf("child exited with %d\n", WEXITSTATUS(status));
