@@ -297,7 +297,7 @@ fn number_at(s: &str, i: usize) -> Option<u64> {
     let digits: String = s[i..].chars().take_while(char::is_ascii_digit).collect();
     let end = i + digits.len();
     let next = s.as_bytes().get(end).copied().unwrap_or(b' ');
-    (!digits.is_empty() && !(next.is_ascii_alphanumeric() || next == b'_'))
+    (!(digits.is_empty() || next.is_ascii_alphanumeric() || next == b'_'))
         .then(|| digits.parse().ok())
         .flatten()
 }
