@@ -13,8 +13,8 @@
 //! Every run has a time limit, after which everything in its session is killed; a hang is
 //! recorded as such. Outputs are normalised (`normalise`, `tests/clients/normalise.sed`,
 //! `tests/clients/README.md`) for what varies from run to run only: pids, addresses, timings.
-//! `PTRACE_COMPAT_BLESS=1` rewrites the Redox difference files from the run (the reference is
-//! always the plain tool's run of the same test).
+//! `PTRACE_COMPAT_BLESS=1` records a Redox run that matches none of the recorded outcomes as
+//! a new one (the reference is always the plain tool's run of the same test).
 // Test code: a failed expectation panics, which is how a Rust test fails.
 #![allow(
     clippy::expect_used,
@@ -684,7 +684,8 @@ fn make_diff_file(name: &str, plain: &str, redox: &str) -> (String, String) {
     };
     let mut file = format!(
         "# {name}, Redox backend under redox-proc-emu: {summary}.\n\
-         # Recorded with PTRACE_COMPAT_BLESS=1 (ctest/tests/clients.rs); see tests/clients/README.md.\n"
+         # Recorded with PTRACE_COMPAT_BLESS=1 (ctest/tests/clients.rs); \
+         see tests/clients/README.md.\n"
     );
     // Each hunk's `-` lines are searched in the old text from where the previous hunk ended
     // (`old_from`); a hunk takes preceding lines as context until the first match is its own.
@@ -830,35 +831,45 @@ scenarios! {
         must &["Hardware watchpoint 2: total", "New value = 14", "exited with code 04]"];
     gdb_watch_sw: Gdb &["gdb", "-batch", "-nx", "-x", "{clients}/gdb/watch-sw.gdb", "{bin}/calls"],
         must &["\nWatchpoint 2: total", "New value = 5", "exited with code 04]"];
-    gdb_fork_child: Gdb &["gdb", "-batch", "-nx", "-x", "{clients}/gdb/fork-child.gdb", "{bin}/forks"],
+    gdb_fork_child: Gdb &["gdb", "-batch", "-nx", "-x",
+        "{clients}/gdb/fork-child.gdb", "{bin}/forks"],
         must &["fork to child process PID", "hit Breakpoint 1, child_work (x=1)",
                "[Inferior 2 (process PID"];
-    gdb_fork_parent: Gdb &["gdb", "-batch", "-nx", "-x", "{clients}/gdb/fork-parent.gdb", "{bin}/forks"],
+    gdb_fork_parent: Gdb &["gdb", "-batch", "-nx", "-x",
+        "{clients}/gdb/fork-parent.gdb", "{bin}/forks"],
         must &["[Detaching after fork from child process PID", "$1 = 2", "is executing new program",
                "Program received signal SIGUSR1"];
-    gdb_detach_on_fork_off: Gdb &["gdb", "-batch", "-nx", "-x", "{clients}/gdb/detach-on-fork-off.gdb", "{bin}/forks"],
-        must &["[New inferior 2 (process PID", "hit Breakpoint 1.2, child_work", "[Inferior 2 (process PID2) detached]", "received signal SIGUSR1"];
+    gdb_detach_on_fork_off: Gdb &["gdb", "-batch", "-nx", "-x",
+        "{clients}/gdb/detach-on-fork-off.gdb", "{bin}/forks"],
+        must &["[New inferior 2 (process PID", "hit Breakpoint 1.2, child_work",
+               "[Inferior 2 (process PID2) detached]", "received signal SIGUSR1"];
     gdb_threads: Gdb &["gdb", "-batch", "-nx", "-x", "{clients}/gdb/threads.gdb", "{bin}/threads"],
         must &["* 1 Thread", "Thread 3 (Thread", "in worker (arg=0x0) at threads.c:",
                "exited with code 04]"];
     gdb_signal: Gdb &["gdb", "-batch", "-nx", "-x", "{clients}/gdb/signal.gdb", "{bin}/sig"],
         must &["Program received signal SIGUSR1", "handled: 0", "exited with code 04]"];
-    gdb_attach_detach: Gdb &["bash", "{clients}/attach.sh", "gdb", "{bin}/sleeper", "{clients}/gdb/attach-detach.gdb"],
+    gdb_attach_detach: Gdb &["bash",
+        "{clients}/attach.sh", "gdb", "{bin}/sleeper", "{clients}/gdb/attach-detach.gdb"],
         must &["in wait_here () at sleeper.c:", "[Inferior 1 (process PID", "detached]",
                "sleeper still running after gdb", "sleeper ended with status 143"];
-    gdb_attach_kill: Gdb &["bash", "{clients}/attach.sh", "gdb", "{bin}/sleeper", "{clients}/gdb/attach-kill.gdb"],
+    gdb_attach_kill: Gdb &["bash",
+        "{clients}/attach.sh", "gdb", "{bin}/sleeper", "{clients}/gdb/attach-kill.gdb"],
         must &["[Inferior 1 (process PID", "killed]", "sleeper gone after gdb",
                "sleeper ended with status 137"];
-    gdb_catch_syscall: Gdb &["gdb", "-batch", "-nx", "-x", "{clients}/gdb/catch-syscall.gdb", "{bin}/calls"],
+    gdb_catch_syscall: Gdb &["gdb", "-batch", "-nx", "-x",
+        "{clients}/gdb/catch-syscall.gdb", "{bin}/calls"],
         must &["(call to syscall write)", "(returned from syscall write)", "exited with code 04]"];
-    gdb_catch_fork_exec: Gdb &["gdb", "-batch", "-nx", "-x", "{clients}/gdb/catch-fork-exec.gdb", "{bin}/forks"],
-        must &["Catchpoint 1 (forked process PID", "Catchpoint 2 (exec'd ROOT/", "exited with code 04]"];
+    gdb_catch_fork_exec: Gdb &["gdb", "-batch", "-nx", "-x",
+        "{clients}/gdb/catch-fork-exec.gdb", "{bin}/forks"],
+        must &["Catchpoint 1 (forked process PID", "Catchpoint 2 (exec'd ROOT/",
+               "exited with code 04]"];
 
     strace_f: Strace &["strace", "-f", "{bin}/forks"],
         must &["execve(\"../../bin/forks\", [\"../../bin/forks\", \"exec\"]",
                "--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_TKILL", "+++ exited with 2 +++",
                "+++ exited with 4 +++", "== exit status 4"];
-    strace_trace: Strace &["strace", "-f", "-e", "trace=execve,write,kill,tgkill,exit_group", "{bin}/forks"],
+    strace_trace: Strace &["strace", "-f", "-e", "trace=execve,write,kill,tgkill,exit_group",
+        "{bin}/forks"],
         must &["write(1, \"child exited with 2\\n\", 20) = 20", "exit_group(4)"];
     strace_signal: Strace &["strace", "-f", "-e", "signal=SIGUSR1", "{bin}/forks"],
         must &["--- SIGUSR1 {si_signo=SIGUSR1"];
@@ -870,7 +881,8 @@ scenarios! {
     strace_y: Strace &["strace", "-y", "{bin}/calls"],
         must &["write(1<ROOT/target/ctest/clients/run/strace-y/stdout>"];
     strace_k: Strace &["strace", "-k", "-e", "trace=write", "{bin}/calls"],
-        must &["write(1, \"sum of squares to 3: 14\\n\", 24) = 24", "(exit+", "(__libc_start_main", "bin/calls(_start+"];
+        must &["write(1, \"sum of squares to 3: 14\\n\", 24) = 24", "(exit+", "(__libc_start_main",
+               "bin/calls(_start+"];
     strace_p: Strace &["bash", "{clients}/attach.sh", "strace", "{bin}/sleeper"],
         must &["strace: Process PID1 attached", "pause(", "strace: Process PID1 detached",
                "sleeper still running after strace"];
