@@ -21,3 +21,7 @@ s/[ \t]+$//
 # strace: getcwd's result is the length of the run directory's path, which depends on where
 # the checkout is (the path itself is already ROOT/...).
 s/(getcwd\("ROOT[^"]*", [0-9]+\)) = [0-9]+/\1 = LEN/
+# gdb `info registers`: a register holding an address shows it in hexadecimal (above) and, in
+# its natural column, in decimal; for stack addresses that depends on the size of what is on
+# the stack (the program's path), so the decimal form goes too.
+s/^([a-z][a-z0-9_]* 0xADDR) [0-9]+$/\1 ADDR/
