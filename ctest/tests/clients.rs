@@ -354,6 +354,10 @@ fn find_pids(text: &str, tool: Tool) -> Vec<u64> {
             }
         }
     }
+    // Below 300 are boot-time processes (after a wrap at pid_max the kernel starts again at
+    // 300, RESERVED_PIDS) and values that are no process of the run, such as the sender
+    // `si_pid=0` of a signal whose sender is unknown.
+    pids.retain(|&p| p >= 300);
     pids.sort_unstable();
     pids.dedup();
     creation_order(pids)
