@@ -20,6 +20,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
@@ -571,6 +572,35 @@ static void measure_four_waiting(void)
         finish(pid[k]);
 }
 
+/* `redox_ops session CMD [ARGS...]`: the scheme operations of one whole run of CMD under the
+ * emulator (every client process: the tracer and whatever it starts), from the emulator's
+ * totals (scope 1) before and after. */
+static int session(char **argv)
+{
+    stats_connect();
+    stats_t before = stats(SCOPE_ALL);
+    pid_t pid = fork();
+    if (pid < 0)
+        die("fork");
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) {
+            dup2(null, 1);
+            dup2(null, 2);
+        }
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    int status;
+    if (waitpid(pid, &status, 0) != pid)
+        die("waitpid");
+    stats_t after = stats(SCOPE_ALL);
+    stats_t d = stats_diff(&after, &before);
+    header("== one session (all clients)");
+    row(argv[0], &d, 1, "");
+    return 0;
+}
+
 static int ops(long n)
 {
     stats_connect();
@@ -587,6 +617,7 @@ static int ops(long n)
 static void usage(void)
 {
     fprintf(stderr, "usage: redox_ops ops [N]\n"
+                    "       redox_ops session CMD [ARGS...]\n"
                     "       redox_ops rate [N [traceme|attach]]\n");
     exit(2);
 }
@@ -608,6 +639,8 @@ int main(int argc, char **argv)
         return rate(n > 0 ? n : 20000, mode);
     }
 #ifndef REDOX_OPS_PLAIN
+    if (strcmp(argv[1], "session") == 0 && argc >= 3)
+        return session(argv + 2);
     if (strcmp(argv[1], "ops") == 0 && argc <= 3)
         return ops(n > 0 ? n : 1000);
 #endif

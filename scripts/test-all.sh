@@ -97,3 +97,5 @@ say "cargo test --workspace"
 cargo test --workspace
 say "unit tests of the Redox backend (built on Linux with the emulator client)"
 cargo test -p ptrace-compat --features redox-emulator --lib
+say "aarch64: the C suite and the header on an arm64 kernel under qemu"
+bash scripts/test-aarch64.sh

@@ -613,6 +613,20 @@ long ptrace(int request, ...);
 #define PT_STEPBLOCK PTRACE_SINGLEBLOCK
 #endif
 
+#if defined(__aarch64__)
+/*
+ BSD-style alias of `PTRACE_PEEKMTETAGS`.
+ */
+#define PT_PEEKMTETAGS PTRACE_PEEKMTETAGS
+#endif
+
+#if defined(__aarch64__)
+/*
+ BSD-style alias of `PTRACE_POKEMTETAGS`.
+ */
+#define PT_POKEMTETAGS PTRACE_POKEMTETAGS
+#endif
+
 /*
  Argument of `PTRACE_PEEKSIGINFO`.
  */

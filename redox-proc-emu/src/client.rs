@@ -20,11 +20,56 @@ pub struct Client {
 }
 
 impl Client {
-    /// Connects to the emulator named by `REDOX_PROC_EMU`.
+    /// Connects to the emulator named by `REDOX_PROC_EMU`, or, without it, to the nearest
+    /// ancestor that is one ([`Client::connect_ancestor`]).
     pub fn connect() -> std::io::Result<Client> {
-        let name = std::env::var(wire::ENV_VAR)
-            .map_err(|_| std::io::Error::from_raw_os_error(libc::ENOSYS))?;
-        Self::connect_to(&name)
+        match std::env::var(wire::ENV_VAR) {
+            Ok(name) => Self::connect_to(&name),
+            Err(_) => Self::connect_ancestor(),
+        }
+    }
+
+    /// What the library does when its environment lost `REDOX_PROC_EMU` (PROTOCOL.md §1):
+    /// walk the parent chain and connect to `SOCKET_PREFIX` + the first ancestor's pid whose
+    /// listener (`SO_PEERCRED`) is that ancestor.
+    pub fn connect_ancestor() -> std::io::Result<Client> {
+        let mut pid = std::os::unix::process::parent_id() as i32;
+        for _ in 0..256 {
+            if pid <= 0 {
+                break;
+            }
+            if let Ok(c) = Self::connect_to(&format!("{}{pid}", wire::SOCKET_PREFIX))
+                && c.server_pid() == Some(pid)
+            {
+                return Ok(c);
+            }
+            if pid == 1 {
+                break;
+            }
+            pid = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|s| {
+                    let rest = s.get(s.rfind(')')? + 4..)?;
+                    rest.split(' ').next()?.parse().ok()
+                })
+                .unwrap_or(0);
+        }
+        Err(std::io::Error::from_raw_os_error(libc::ENOSYS))
+    }
+
+    /// The pid of the process listening on the other end (`SO_PEERCRED`).
+    pub fn server_pid(&self) -> Option<i32> {
+        peer_cred(&self.fd).map(|c| c.pid)
+    }
+
+    /// A client over an already connected socket (e.g. one inherited from another process;
+    /// the emulator answers only the process that connected it).
+    pub fn from_fd(fd: OwnedFd) -> Client {
+        Client {
+            fd,
+            seq: 0,
+            buf: vec![0; wire::MAX_MSG],
+        }
     }
 
     /// Connects to the abstract socket `name`.
@@ -225,4 +270,27 @@ impl Client {
             .map(|c| c.try_into().map(u64::from_le_bytes).unwrap_or(0))
             .collect())
     }
+}
+
+/// `SO_PEERCRED` of a connected `AF_UNIX` socket: pid, effective uid and effective gid of the
+/// peer, fixed by the kernel at `connect(2)` (for the connecting side: the listener's, at
+/// `listen(2)`; net/core/sock.c `cred_to_ucred` reports `cred->euid`/`cred->egid`).
+pub(crate) fn peer_cred(fd: &OwnedFd) -> Option<libc::ucred> {
+    let mut cred = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
+    };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: cred/len are valid out pointers of the right size for SO_PEERCRED.
+    let r = unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&raw mut cred).cast(),
+            &mut len,
+        )
+    };
+    (r == 0 && cred.pid > 0).then_some(cred)
 }

@@ -122,13 +122,6 @@ pub fn status_field(pid: i32, key: &str) -> Option<Vec<String>> {
     )
 }
 
-/// Effective uid and gid of a process.
-pub fn creds(pid: i32) -> Option<(u32, u32)> {
-    let uid = status_field(pid, "Uid:")?.get(1)?.parse().ok()?;
-    let gid = status_field(pid, "Gid:")?.get(1)?.parse().ok()?;
-    Some((uid, gid))
-}
-
 /// A signal mask line of `/proc/PID/status` (`SigBlk:`, `SigIgn:`, `SigCgt:`).
 pub fn sigmask(pid: i32, key: &str) -> u64 {
     status_field(pid, key)
@@ -154,4 +147,52 @@ pub fn is_ancestor(ancestor: i32, pid: i32) -> bool {
         guard += 1;
     }
     false
+}
+
+/// The ids `open`, `dup` and `kill` are judged by (Redox `Context::{ruid, euid, egid}`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ids {
+    pub ruid: u32,
+    pub euid: u32,
+    pub egid: u32,
+}
+
+/// Real and effective uid, effective gid of a process (`/proc/PID/status` `Uid:`/`Gid:`, whose
+/// fields are real, effective, saved, filesystem — fs/proc/array.c `task_state`).
+pub fn ids(pid: i32) -> Option<Ids> {
+    let uid = status_field(pid, "Uid:")?;
+    let gid = status_field(pid, "Gid:")?;
+    Some(Ids {
+        ruid: uid.first()?.parse().ok()?,
+        euid: uid.get(1)?.parse().ok()?,
+        egid: gid.get(1)?.parse().ok()?,
+    })
+}
+
+/// `pidfd_open(pid, 0)` (Linux 5.3): a reference to this very process, which a later process
+/// with the same pid number is not. `None` when the kernel has no pidfds or `pid` is gone.
+pub fn pidfd_open(pid: i32) -> Option<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: plain syscall with integer arguments.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    let fd = i32::try_from(fd).ok().filter(|&f| f >= 0)?;
+    // SAFETY: the kernel just returned this descriptor (O_CLOEXEC by default); nobody else
+    // owns it.
+    Some(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
+}
+
+/// Whether the process a pidfd refers to has exited: a pidfd polls readable once its
+/// thread group has exited (kernel/pid.c `pidfd_poll`). While it has not, its pid number
+/// cannot belong to anyone else (a pid is freed only when the task is released,
+/// kernel/pid.c `free_pid` via `release_task`).
+pub fn pidfd_exited(fd: &std::os::fd::OwnedFd) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut p = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, no timeout.
+    let n = unsafe { libc::poll(&mut p, 1, 0) };
+    n != 0 && p.revents != 0
 }

@@ -12,22 +12,12 @@
     clippy::indexing_slicing
 )]
 
+#[macro_use]
 mod common;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use common::*;
-
-macro_rules! emu_tests {
-    ($($name:ident),* $(,)?) => {
-        $(
-            #[test]
-            fn $name() {
-                emu_test(stringify!($name), bodies::$name);
-            }
-        )*
-    };
-}
 
 emu_tests!(
     core_loop,

@@ -6,7 +6,8 @@
 //! semantics of every operation, is `redox-proc-emu/PROTOCOL.md`.
 //!
 //! Transport: an abstract `AF_UNIX` `SOCK_SEQPACKET` socket whose name (without the leading
-//! NUL byte) is in the environment variable [`ENV_VAR`]. One request message is answered by
+//! NUL byte) is in the environment variable [`ENV_VAR`] (or derived from the emulator's pid,
+//! [`SOCKET_PREFIX`]). One request message is answered by
 //! exactly one response message, in order. All integers are little-endian.
 //!
 //! Request message = [`Request`] header ([`REQ_HEADER_LEN`] bytes) followed by the payload
@@ -20,6 +21,11 @@
 
 /// Environment variable holding the abstract socket name of the emulator.
 pub const ENV_VAR: &str = "REDOX_PROC_EMU";
+
+/// The emulator listens on this prefix followed by its own pid in decimal
+/// (`redox-proc-emu.4242`), so a descendant without [`ENV_VAR`] finds it by trying the name
+/// of each ancestor, and accepts the one whose listener (`SO_PEERCRED` pid) is that ancestor.
+pub const SOCKET_PREFIX: &str = "redox-proc-emu.";
 
 /// Size of an encoded [`Request`] header.
 pub const REQ_HEADER_LEN: usize = 40;

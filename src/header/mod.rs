@@ -4,4 +4,6 @@
 #![allow(non_camel_case_types, non_upper_case_globals)]
 
 pub mod sys_ptrace;
+#[cfg(any(target_os = "redox", feature = "redox-emulator"))]
+pub mod sys_uio;
 pub mod sys_wait;

@@ -16,6 +16,27 @@
 #include <sys/resource.h>
 #include <sys/user.h>
 
+#ifdef __aarch64__
+/* aarch64 has no GETREGS/SETREGS (request 12 is EIO there): the same rows use
+ * GETREGSET/SETREGSET NT_PRSTATUS, whose data is the iovec, and NULL or 1 as that pointer. */
+#include <elf.h>
+#include <sys/uio.h>
+#define REGS_NAME "GETREGSET"
+#define SETREGS_NAME "SETREGSET"
+static long regset(int req, pid_t pid, void *data, struct user_regs_struct *buf)
+{
+    struct iovec iov = {buf, sizeof *buf};
+    return ptrace(req, pid, (void *)NT_PRSTATUS, data == buf ? (void *)&iov : data);
+}
+#define GETREGS_CALL(pid, data) regset(PTRACE_GETREGSET, (pid), (data), &regs)
+#define SETREGS_CALL(pid, data) regset(PTRACE_SETREGSET, (pid), (data), &regs)
+#else
+#define REGS_NAME "GETREGS"
+#define SETREGS_NAME "SETREGS"
+#define GETREGS_CALL(pid, data) ptrace(PTRACE_GETREGS, (pid), NULL, (data))
+#define SETREGS_CALL(pid, data) ptrace(PTRACE_SETREGS, (pid), NULL, (data))
+#endif
+
 static void loop_forever(void)
 {
     for (;;)
@@ -68,10 +89,10 @@ int main(void)
         if (p != stopped) {
             snprintf(label, sizeof label, "CONT on %s", n);
             EXPECT_ERR(label, ptrace(PTRACE_CONT, p, NULL, NULL));
-            snprintf(label, sizeof label, "GETREGS on %s", n);
-            EXPECT_ERR(label, ptrace(PTRACE_GETREGS, p, NULL, &regs));
-            snprintf(label, sizeof label, "GETREGS NULL on %s", n);
-            EXPECT_ERR(label, ptrace(PTRACE_GETREGS, p, NULL, NULL));
+            snprintf(label, sizeof label, REGS_NAME " on %s", n);
+            EXPECT_ERR(label, GETREGS_CALL(p, &regs));
+            snprintf(label, sizeof label, REGS_NAME " NULL on %s", n);
+            EXPECT_ERR(label, GETREGS_CALL(p, NULL));
             snprintf(label, sizeof label, "DETACH on %s", n);
             EXPECT_ERR(label, ptrace(PTRACE_DETACH, p, NULL, NULL));
             long opts = PTRACE_O_TRACEEXIT;
@@ -91,9 +112,13 @@ int main(void)
     }
 
     printf("[bad arguments on a stopped tracee]\n");
-    EXPECT_ERR("GETREGS to NULL", ptrace(PTRACE_GETREGS, stopped, NULL, NULL));
-    EXPECT_ERR("GETREGS to 1", ptrace(PTRACE_GETREGS, stopped, NULL, (void *)1));
-    EXPECT_ERR("SETREGS from NULL", ptrace(PTRACE_SETREGS, stopped, NULL, NULL));
+    EXPECT_ERR(REGS_NAME " to NULL", GETREGS_CALL(stopped, NULL));
+    EXPECT_ERR(REGS_NAME " to 1", GETREGS_CALL(stopped, (void *)1));
+    EXPECT_ERR(SETREGS_NAME " from NULL", SETREGS_CALL(stopped, NULL));
+#ifdef __aarch64__
+    int getregs_nr = 12;
+    EXPECT_ERR("request 12 (x86 GETREGS)", ptrace(getregs_nr, stopped, NULL, &regs));
+#endif
     EXPECT_ERR("GETSIGINFO to NULL", ptrace(PTRACE_GETSIGINFO, stopped, NULL, NULL));
     EXPECT_ERR("SETSIGINFO from 1", ptrace(PTRACE_SETSIGINFO, stopped, NULL, (void *)1));
     EXPECT_ERR("GETEVENTMSG to NULL", ptrace(PTRACE_GETEVENTMSG, stopped, NULL, NULL));
@@ -111,9 +136,9 @@ int main(void)
     opts = PTRACE_O_TRACESYSGOOD | 0x100;
     EXPECT_ERR("SETOPTIONS TRACESYSGOOD|0x100", ptrace(PTRACE_SETOPTIONS, stopped, NULL, (void *)opts));
     /* The failed calls changed nothing: the tracee is still stopped and usable. */
-    CHECK(ptrace(PTRACE_GETREGS, stopped, NULL, &regs) == 0);
+    CHECK(GETREGS_CALL(stopped, &regs) == 0);
     CHECK(ptrace(PTRACE_GETEVENTMSG, stopped, NULL, &msg) == 0);
-    printf("GETREGS and GETEVENTMSG still work: yes\n");
+    printf(REGS_NAME " and GETEVENTMSG still work: yes\n");
     printf("no stop reported after the failed restarts: %s\n",
            waitpid(stopped, &status, WNOHANG) == 0 ? "yes" : "no");
 

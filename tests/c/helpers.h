@@ -175,4 +175,83 @@ static inline void kill_and_reap(pid_t pid)
         ;
 }
 
+#ifdef __aarch64__
+/* aarch64 has no GETREGS/SETREGS/PEEKUSER: the general registers (struct user_regs_struct:
+ * x0..x30, sp, pc, pstate) go through GETREGSET/SETREGSET NT_PRSTATUS, which must succeed. */
+#include <elf.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+
+static inline void get_regs(pid_t pid, struct user_regs_struct *r)
+{
+    struct iovec iov = {r, sizeof *r};
+    CHECK(ptrace(PTRACE_GETREGSET, pid, (void *)NT_PRSTATUS, &iov) == 0);
+}
+
+static inline void set_regs(pid_t pid, struct user_regs_struct *r)
+{
+    struct iovec iov = {r, sizeof *r};
+    CHECK(ptrace(PTRACE_SETREGSET, pid, (void *)NT_PRSTATUS, &iov) == 0);
+}
+
+/* The kernel's own copy of the syscall number (NT_ARM_SYSTEM_CALL; -1 outside a syscall):
+ * writing it at a syscall-entry stop changes or (with -1) skips the call, x8 does not. */
+static inline int get_syscallno(pid_t pid)
+{
+    int nr = 0;
+    struct iovec iov = {&nr, sizeof nr};
+    CHECK(ptrace(PTRACE_GETREGSET, pid, (void *)NT_ARM_SYSTEM_CALL, &iov) == 0);
+    return nr;
+}
+
+static inline void set_syscallno(pid_t pid, int nr)
+{
+    struct iovec iov = {&nr, sizeof nr};
+    CHECK(ptrace(PTRACE_SETREGSET, pid, (void *)NT_ARM_SYSTEM_CALL, &iov) == 0);
+}
+
+/* A raw system call (svc #0: number in x8, result in x0), with no libc wrapper around it. */
+static inline long sys3(long n, long a, long b, long c)
+{
+    register long x8 __asm__("x8") = n;
+    register long x0 __asm__("x0") = a;
+    register long x1 __asm__("x1") = b;
+    register long x2 __asm__("x2") = c;
+    __asm__ volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
+    return x0;
+}
+
+static inline long sys1(long n, long a)
+{
+    return sys3(n, a, 0, 0);
+}
+
+/* A breakpoint stops at the brk itself (pc is not advanced, unlike x86's int3): a tracer
+ * steps over it by moving pc past it. */
+static inline void skip_brk(pid_t pid)
+{
+    struct user_regs_struct r;
+    get_regs(pid, &r);
+    r.pc += 4;
+    set_regs(pid, &r);
+}
+#endif
+
+/* fork_traced(fn) with PTRACE_O_EXITKILL, resumed into fn's first breakpoint (int3; on aarch64
+ * brk #0, which this then steps over); prints that stop as `label`. */
+static inline pid_t run_to_breakpoint(void (*fn)(void), const char *label)
+{
+    pid_t pid = fork_traced(fn);
+    long opts = PTRACE_O_EXITKILL;
+    CHECK(ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)opts) == 0);
+    CHECK(ptrace(PTRACE_CONT, pid, NULL, NULL) == 0);
+    int status;
+    wait_for(pid, &status, 0);
+    print_status(label, status);
+#ifdef __aarch64__
+    skip_brk(pid);
+#endif
+    return pid;
+}
+
 #endif

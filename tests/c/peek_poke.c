@@ -15,7 +15,9 @@
  *    struct user up to the kernel's 928 read 0; misaligned or too large -> EIO;
  *  - POKEUSER writes rax, rip and DR0 (read back); DR4, cs = 0, non-canonical fs_base,
  *    misaligned and out-of-range offsets -> EIO;
- *  - PEEKDATA on a running tracee -> ESRCH. */
+ *  - PEEKDATA on a running tracee -> ESRCH;
+ *  - aarch64: the same data words; POKETEXT patches a movz immediate and puts a brk #0
+ *    (which stops with pc at the brk) over pp_bp; PEEKUSER/POKEUSER -> EIO (no USER area). */
 #include "helpers.h"
 
 #include <stddef.h>
@@ -41,6 +43,29 @@ __asm__(".text\n"
         "    movl $5, %eax\n"
         "    ret\n"
         ".size pp_bp, .-pp_bp\n");
+
+#elif defined(__aarch64__)
+
+/* The same on arm64: "mov w0, #imm; ret" = movz (0x52800000 | imm << 5) then 0xd65f03c0. */
+__asm__(".text\n"
+        ".p2align 4\n"
+        ".globl pp_imm\n"
+        ".type pp_imm, %function\n"
+        "pp_imm:\n"
+        "    mov w0, #7\n"
+        "    ret\n"
+        ".size pp_imm, .-pp_imm\n"
+        ".p2align 4\n"
+        ".globl pp_bp\n"
+        ".type pp_bp, %function\n"
+        "pp_bp:\n"
+        "    mov w0, #5\n"
+        "    ret\n"
+        ".size pp_bp, .-pp_bp\n");
+#endif
+
+#if defined(__x86_64__) || defined(__aarch64__)
+
 extern int pp_imm(void);
 extern int pp_bp(void);
 
@@ -49,8 +74,7 @@ static volatile unsigned long words[4] = {0x1122334455667788UL, (unsigned long)-
 static volatile unsigned long seen_poke;
 static volatile int ret_imm;
 static unsigned char *edge_page; /* 1 page mapped, the next one unmapped */
-
-#define OFF(field) ((unsigned long)offsetof(struct user, field))
+static const unsigned long newval = 0xdeadbeefcafef00dUL;
 
 static void child(void)
 {
@@ -75,16 +99,42 @@ static const char *yesno(int c)
     return c ? "yes" : "no";
 }
 
-int main(void)
+/* Maps the edge page and starts the child (stopped). */
+static pid_t start(long *page)
 {
-    setup();
-    long page = sysconf(_SC_PAGESIZE);
-    edge_page = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    *page = sysconf(_SC_PAGESIZE);
+    edge_page = mmap(NULL, 2 * *page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     CHECK(edge_page != MAP_FAILED);
-    CHECK(munmap(edge_page + page, page) == 0);
-    memset(edge_page, 0x5a, page);
+    CHECK(munmap(edge_page + *page, *page) == 0);
+    memset(edge_page, 0x5a, *page);
+    return fork_traced(child);
+}
 
-    pid_t pid = fork_traced(child);
+/* At the breakpoint in pp_bp: what the child saw of the POKEs. */
+static void after_breakpoint(pid_t pid)
+{
+    int err;
+    long v = peek(PTRACE_PEEKDATA, pid, (unsigned long)&seen_poke, &err);
+    printf("child read the POKEDATA value: %s\n", yesno((unsigned long)v == newval));
+    v = peek(PTRACE_PEEKDATA, pid, (unsigned long)&ret_imm, &err);
+    printf("patched pp_imm returned in the child: %d\n", (int)v);
+    printf("pp_imm in the tracer still returns: %d\n", pp_imm());
+}
+
+/* Resumes the child past the breakpoint to its end (exit code: pp_bp's return value). */
+static void run_to_end(pid_t pid)
+{
+    int status;
+    CHECK(ptrace(PTRACE_CONT, pid, NULL, NULL) == 0);
+    EXPECT_ERR("PEEKDATA on a running tracee", ptrace(PTRACE_PEEKDATA, pid, (void *)&words[0], NULL));
+    wait_for(pid, &status, 0);
+    print_status("end (pp_bp's return value)", status);
+    kill_and_reap(pid);
+}
+
+/* The data words: PEEKTEXT/PEEKDATA/POKEDATA, the same on every arch. */
+static void data_words(pid_t pid, long page)
+{
     int err;
     long v;
 
@@ -107,7 +157,6 @@ int main(void)
     EXPECT_ERR("PEEKTEXT at address 8", ptrace(PTRACE_PEEKTEXT, pid, (void *)8, NULL));
 
     /* --- POKEDATA --- */
-    unsigned long newval = 0xdeadbeefcafef00dUL;
     CHECK(ptrace(PTRACE_POKEDATA, pid, (void *)&words[2], (void *)newval) == 0);
     v = peek(PTRACE_PEEKDATA, pid, (unsigned long)&words[2], &err);
     printf("POKEDATA then PEEKDATA reads the new word: %s\n", yesno((unsigned long)v == newval));
@@ -120,6 +169,22 @@ int main(void)
     EXPECT_ERR("POKETEXT at address 8", ptrace(PTRACE_POKETEXT, pid, (void *)8, (void *)newval));
     EXPECT_ERR("POKEDATA straddling the end of a mapping",
                ptrace(PTRACE_POKEDATA, pid, (void *)(edge_page + page - 4), (void *)newval));
+}
+
+#endif
+
+#ifdef __x86_64__
+
+#define OFF(field) ((unsigned long)offsetof(struct user, field))
+
+int main(void)
+{
+    setup();
+    long page;
+    pid_t pid = start(&page);
+    int err;
+    long v;
+    data_words(pid, page);
 
     /* --- POKETEXT into read-only text --- */
     unsigned long imm_addr = (unsigned long)pp_imm;
@@ -212,21 +277,65 @@ int main(void)
     print_status("after POKETEXT int3", status);
     v = peek(PTRACE_PEEKUSER, pid, OFF(regs.rip), &err);
     printf("rip is one past the int3: %s\n", yesno((unsigned long)v == bp_addr + 1));
-    v = peek(PTRACE_PEEKDATA, pid, (unsigned long)&seen_poke, &err);
-    printf("child read the POKEDATA value: %s\n", yesno((unsigned long)v == newval));
-    v = peek(PTRACE_PEEKDATA, pid, (unsigned long)&ret_imm, &err);
-    printf("patched pp_imm returned in the child: %d\n", (int)v);
-    printf("pp_imm in the tracer still returns: %d\n", pp_imm());
+    after_breakpoint(pid);
     /* Restore the original byte and rewind rip, as a debugger does. */
     CHECK(ptrace(PTRACE_POKETEXT, pid, (void *)bp_addr, (void *)bp_orig) == 0);
     CHECK(ptrace(PTRACE_POKEUSER, pid, (void *)OFF(regs.rip), (void *)bp_addr) == 0);
     v = peek(PTRACE_PEEKUSER, pid, OFF(regs.rip), &err);
     printf("POKEUSER regs.rip rewound it: %s\n", yesno((unsigned long)v == bp_addr));
+    run_to_end(pid);
+    return 0;
+}
+
+#elif defined(__aarch64__)
+
+int main(void)
+{
+    setup();
+    long page;
+    pid_t pid = start(&page);
+    int err;
+    long v;
+    data_words(pid, page);
+
+    /* --- POKETEXT into read-only text --- */
+    unsigned long imm_addr = (unsigned long)pp_imm;
+    unsigned long text = (unsigned long)peek(PTRACE_PEEKTEXT, pid, imm_addr, &err);
+    printf("PEEKTEXT of pp_imm: movz w0 opcode %s, immediate %lu, ret %s\n",
+           yesno((text & 0xffe0001fUL) == 0x52800000UL), (text >> 5) & 0xffffUL,
+           yesno((text >> 32) == 0xd65f03c0UL));
+    unsigned long patched = (text & ~(0xffffUL << 5)) | (42UL << 5);
+    CHECK(ptrace(PTRACE_POKETEXT, pid, (void *)imm_addr, (void *)patched) == 0);
+    v = peek(PTRACE_PEEKTEXT, pid, imm_addr, &err);
+    printf("POKETEXT into read-only text reads back: %s\n", yesno((unsigned long)v == patched));
+
+    /* A brk #0 (0xd4200000) over pp_bp's first instruction. */
+    unsigned long bp_addr = (unsigned long)pp_bp;
+    unsigned long bp_orig = (unsigned long)peek(PTRACE_PEEKTEXT, pid, bp_addr, &err);
+    CHECK(err == 0);
+    unsigned long bp_word = (bp_orig & ~0xffffffffUL) | 0xd4200000UL;
+    CHECK(ptrace(PTRACE_POKETEXT, pid, (void *)bp_addr, (void *)bp_word) == 0);
+
+    /* --- no USER area on arm64: PEEKUSER and POKEUSER are unknown requests there --- */
+    unsigned long zero = 0;
+    EXPECT_ERR("PEEKUSER at 0", ptrace(PTRACE_PEEKUSER, pid, (void *)zero, NULL));
+    EXPECT_ERR("PEEKUSER at 256 (pc in user_pt_regs)", ptrace(PTRACE_PEEKUSER, pid, (void *)256, NULL));
+    EXPECT_ERR("POKEUSER at 0", ptrace(PTRACE_POKEUSER, pid, (void *)zero, (void *)zero));
+
+    /* --- run into the brk --- */
+    long opts = PTRACE_O_EXITKILL;
+    CHECK(ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)opts) == 0);
     CHECK(ptrace(PTRACE_CONT, pid, NULL, NULL) == 0);
-    EXPECT_ERR("PEEKDATA on a running tracee", ptrace(PTRACE_PEEKDATA, pid, (void *)&words[0], NULL));
+    int status;
     wait_for(pid, &status, 0);
-    print_status("end (pp_bp's return value)", status);
-    kill_and_reap(pid);
+    print_status("after POKETEXT brk", status);
+    struct user_regs_struct regs;
+    get_regs(pid, &regs);
+    printf("pc is at the brk: %s\n", yesno(regs.pc == bp_addr));
+    after_breakpoint(pid);
+    /* Restore the original instruction; pc already points at it. */
+    CHECK(ptrace(PTRACE_POKETEXT, pid, (void *)bp_addr, (void *)bp_orig) == 0);
+    run_to_end(pid);
     return 0;
 }
 

@@ -11,7 +11,9 @@
  *    nothing, a length that is not a multiple of 8 (even a large one) -> EINVAL;
  *  - unknown NT type -> EINVAL, NULL iov_base or NULL iovec -> EFAULT;
  *  - a short SETREGSET (24 bytes) writes r15, r14, r13 but not r12; a full SETREGSET of
- *    NT_PRSTATUS and NT_PRFPREG changes r12 and xmm0 as the child then sees them. */
+ *    NT_PRSTATUS and NT_PRFPREG changes r12 and xmm0 as the child then sees them;
+ *  - aarch64: the same with x19/x20, v0, the 272-byte NT_PRSTATUS and 528-byte NT_PRFPREG,
+ *    plus NT_ARM_TLS and NT_ARM_SYSTEM_CALL, NT_X86_XSTATE -> EINVAL, pstate EL1h -> EINVAL. */
 #include "helpers.h"
 
 #include <elf.h>
@@ -52,13 +54,8 @@ static const char *yesno(int c)
 int main(void)
 {
     setup();
-    pid_t pid = fork_traced(child);
-    long opts = PTRACE_O_EXITKILL;
-    CHECK(ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)opts) == 0);
-    CHECK(ptrace(PTRACE_CONT, pid, NULL, NULL) == 0);
+    pid_t pid = run_to_breakpoint(child, "int3 stop");
     int status;
-    wait_for(pid, &status, 0);
-    print_status("int3 stop", status);
 
     struct user_regs_struct regs;
     CHECK(ptrace(PTRACE_GETREGS, pid, NULL, &regs) == 0);
@@ -159,6 +156,146 @@ int main(void)
     struct user_fpregs_struct fcheck;
     CHECK(ptrace(PTRACE_GETFPREGS, pid, NULL, &fcheck) == 0);
     printf("  GETFPREGS shows the new xmm0: %s\n", yesno(memcmp(&fcheck.xmm_space[0], newpat, 16) == 0));
+
+    CHECK(ptrace(PTRACE_CONT, pid, NULL, NULL) == 0);
+    wait_for(pid, &status, 0);
+    print_status("end", status);
+    kill_and_reap(pid);
+    return 0;
+}
+
+#elif defined(__aarch64__)
+
+/* The register model of arm64, where regsets are the only way to the registers:
+ * NT_PRSTATUS is struct user_regs_struct (x0..x30, sp, pc, pstate: 272 bytes), NT_PRFPREG
+ * struct user_fpsimd_struct (528 bytes, v0 at byte 0). x19/x20 play r13/r12. */
+static const uint32_t pattern0[4] = {0x11111111, 0x22222222, 0x33333333, 0x44444444};
+static const uint32_t newpat[4] = {0xdeadbeef, 0x01234567, 0x89abcdef, 0xfeedface};
+
+static void child(void)
+{
+    uint32_t out0[4];
+    unsigned long x19, x20;
+    __asm__ volatile("ldr q0, [%3]\n\t"
+                     "mov x20, #0x5eed\n\t"
+                     "mov x19, #0x1300\n\t"
+                     "brk #0\n\t"
+                     "str q0, [%2]\n\t"
+                     "mov %0, x19\n\t"
+                     "mov %1, x20"
+                     : "=r"(x19), "=r"(x20)
+                     : "r"(out0), "r"(pattern0)
+                     : "v0", "x19", "x20", "memory");
+    printf("child: x20 %#lx x19 %#lx\n", x20, x19);
+    printf("child: v0 is the tracer's new value: %s\n",
+           memcmp(out0, newpat, sizeof out0) == 0 ? "yes" : "no");
+}
+
+static const char *yesno(int c)
+{
+    return c ? "yes" : "no";
+}
+
+static long regset(int req, pid_t pid, unsigned long nt, struct iovec *iov)
+{
+    return ptrace(req, pid, (void *)nt, iov);
+}
+
+int main(void)
+{
+    setup();
+    pid_t pid = run_to_breakpoint(child, "brk stop");
+    int status;
+
+    struct user_regs_struct regs;
+    get_regs(pid, &regs);
+    printf("sizeof(struct user_regs_struct) %zu, sizeof(struct user_fpsimd_struct) %zu\n",
+           sizeof regs, sizeof(struct user_fpsimd_struct));
+    unsigned char buf[4096];
+    struct iovec iov = {buf, 320};
+
+    /* NT_PRSTATUS, full, short, empty, odd. */
+    memset(buf, 0xee, sizeof buf);
+    EXPECT_ERR("GETREGSET NT_PRSTATUS, iov_len 320", regset(PTRACE_GETREGSET, pid, NT_PRSTATUS, &iov));
+    printf("  iov_len now %zu, equals the first read: %s, x20 %#lx\n", iov.iov_len,
+           yesno(memcmp(buf, &regs, sizeof regs) == 0),
+           *(unsigned long *)(buf + offsetof(struct user_regs_struct, regs[20])));
+    printf("  bytes after 272 untouched: %s\n", yesno(buf[272] == 0xee && buf[319] == 0xee));
+    memset(buf, 0xee, sizeof buf);
+    iov.iov_len = 16;
+    EXPECT_ERR("GETREGSET NT_PRSTATUS, iov_len 16", regset(PTRACE_GETREGSET, pid, NT_PRSTATUS, &iov));
+    printf("  iov_len now %zu, first 16 bytes equal: %s, byte 16 untouched: %s\n", iov.iov_len,
+           yesno(memcmp(buf, &regs, 16) == 0), yesno(buf[16] == 0xee));
+    memset(buf, 0xee, sizeof buf);
+    iov.iov_len = 0;
+    EXPECT_ERR("GETREGSET NT_PRSTATUS, iov_len 0", regset(PTRACE_GETREGSET, pid, NT_PRSTATUS, &iov));
+    printf("  iov_len now %zu, byte 0 untouched: %s\n", iov.iov_len, yesno(buf[0] == 0xee));
+    iov.iov_len = 300;
+    EXPECT_ERR("GETREGSET NT_PRSTATUS, iov_len 300 (not a multiple of 8)",
+               regset(PTRACE_GETREGSET, pid, NT_PRSTATUS, &iov));
+
+    /* Errors. */
+    iov.iov_len = 272;
+    EXPECT_ERR("GETREGSET unknown NT 0x999", regset(PTRACE_GETREGSET, pid, 0x999, &iov));
+    EXPECT_ERR("SETREGSET unknown NT 0x999", regset(PTRACE_SETREGSET, pid, 0x999, &iov));
+    EXPECT_ERR("GETREGSET NT_X86_XSTATE (not on arm64)", regset(PTRACE_GETREGSET, pid, NT_X86_XSTATE, &iov));
+    iov.iov_base = NULL;
+    EXPECT_ERR("GETREGSET with iov_base NULL", regset(PTRACE_GETREGSET, pid, NT_PRSTATUS, &iov));
+    iov.iov_base = buf;
+    EXPECT_ERR("GETREGSET with a NULL iovec", regset(PTRACE_GETREGSET, pid, NT_PRSTATUS, NULL));
+
+    /* NT_PRFPREG, and two small arm64 sets. */
+    memset(buf, 0xee, sizeof buf);
+    iov.iov_len = sizeof buf;
+    EXPECT_ERR("GETREGSET NT_PRFPREG, iov_len 4096", regset(PTRACE_GETREGSET, pid, NT_PRFPREG, &iov));
+    printf("  iov_len now %zu, v0 at byte 0 is the child's: %s\n", iov.iov_len,
+           yesno(memcmp(buf, pattern0, 16) == 0));
+    struct user_fpsimd_struct fp;
+    memcpy(&fp, buf, sizeof fp);
+    memset(buf, 0xee, sizeof buf);
+    iov.iov_len = 64;
+    EXPECT_ERR("GETREGSET NT_PRFPREG, iov_len 64", regset(PTRACE_GETREGSET, pid, NT_PRFPREG, &iov));
+    printf("  iov_len now %zu, first 64 bytes equal: %s, byte 64 untouched: %s\n", iov.iov_len,
+           yesno(memcmp(buf, &fp, 64) == 0), yesno(buf[64] == 0xee));
+    iov.iov_len = sizeof buf;
+    EXPECT_ERR("GETREGSET NT_ARM_TLS", regset(PTRACE_GETREGSET, pid, NT_ARM_TLS, &iov));
+    printf("  iov_len now %zu\n", iov.iov_len);
+    iov.iov_len = sizeof buf;
+    EXPECT_ERR("GETREGSET NT_ARM_SYSTEM_CALL", regset(PTRACE_GETREGSET, pid, NT_ARM_SYSTEM_CALL, &iov));
+    printf("  iov_len now %zu, value %d\n", iov.iov_len, *(int *)buf);
+
+    /* SETREGSET NT_PRSTATUS, short: x0..x19 are written, x20 is not. */
+    struct user_regs_struct w = regs;
+    w.regs[19] = 0x1313;
+    w.regs[20] = 0x1212;
+    iov.iov_base = &w;
+    iov.iov_len = offsetof(struct user_regs_struct, regs[20]);
+    EXPECT_ERR("SETREGSET NT_PRSTATUS, iov_len 160", regset(PTRACE_SETREGSET, pid, NT_PRSTATUS, &iov));
+    struct user_regs_struct after;
+    get_regs(pid, &after);
+    printf("  iov_len now %zu, x19 %#llx, x20 %#llx\n", iov.iov_len,
+           (unsigned long long)after.regs[19], (unsigned long long)after.regs[20]);
+    iov.iov_len = 12;
+    EXPECT_ERR("SETREGSET NT_PRSTATUS, iov_len 12", regset(PTRACE_SETREGSET, pid, NT_PRSTATUS, &iov));
+
+    /* SETREGSET NT_PRSTATUS, full: x20 changes; a pstate of EL1h is refused. */
+    w = after;
+    w.regs[20] = 0xbeef;
+    iov.iov_len = sizeof w;
+    EXPECT_ERR("SETREGSET NT_PRSTATUS, iov_len 272", regset(PTRACE_SETREGSET, pid, NT_PRSTATUS, &iov));
+    printf("  iov_len now %zu\n", iov.iov_len);
+    w.pstate = (w.pstate & ~0xfULL) | 0x5;
+    EXPECT_ERR("SETREGSET NT_PRSTATUS with pstate EL1h", regset(PTRACE_SETREGSET, pid, NT_PRSTATUS, &iov));
+
+    /* SETREGSET NT_PRFPREG: v0 changes. */
+    memcpy(&fp.vregs[0], newpat, 16);
+    iov.iov_base = &fp;
+    iov.iov_len = sizeof fp;
+    EXPECT_ERR("SETREGSET NT_PRFPREG, iov_len 528", regset(PTRACE_SETREGSET, pid, NT_PRFPREG, &iov));
+    struct user_fpsimd_struct fcheck;
+    iov.iov_base = &fcheck;
+    CHECK(regset(PTRACE_GETREGSET, pid, NT_PRFPREG, &iov) == 0);
+    printf("  GETREGSET shows the new v0: %s\n", yesno(memcmp(&fcheck.vregs[0], newpat, 16) == 0));
 
     CHECK(ptrace(PTRACE_CONT, pid, NULL, NULL) == 0);
     wait_for(pid, &status, 0);

@@ -4,13 +4,11 @@
  * tracer as a stopped child does; kernel/signal.c ptrace_stop() calls
  * do_notify_parent_cldstop(current, true, why), which sends SIGCHLD with si_code CLD_TRAPPED,
  * si_pid the tracee, si_status exit_code & 0x7f; sigaction(2) for CLD_TRAPPED; wait(2)):
- *  - every syscall stop reported by waitpid came with a SIGCHLD of its own, and the exit with
- *    one more: with a counting handler (SA_RESTART), handler runs == stops + 1;
- *  - the SIGCHLD of a stop is handled at the latest before the next ptrace request on that
- *    stop returns (the tracee sends it before it schedules out, and PTRACE_SYSCALL waits for
- *    that, kernel/ptrace.c ptrace_check_attach() -> wait_task_inactive()). Whether it is
- *    handled before waitpid itself returns is not certain: ptrace_stop() drops the siglock
- *    before notifying, so a tracer that is not asleep in waitpid can see the stop first;
+ *  - every syscall stop reported by waitpid comes with a SIGCHLD of its own, and the exit with
+ *    one more: with a counting handler (SA_RESTART), handler runs == stops + 1. The tracer
+ *    waits for each in sigsuspend before it restarts the tracee (when the signal arrives
+ *    relative to waitpid's return is not fixed: ptrace_stop() drops the siglock before
+ *    notifying);
  *  - the siginfo (SA_SIGINFO) of a syscall stop's SIGCHLD: si_pid the tracee, si_status
  *    SIGTRAP (PTRACE_O_TRACESYSGOOD's 0x80 is masked off), si_code CLD_TRAPPED; the exit's:
  *    CLD_EXITED with the exit code. A library that notifies from a thread of its own cannot
@@ -72,27 +70,32 @@ int main(void)
 
     long opts = PTRACE_O_TRACESYSGOOD;
     CHECK(ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)opts) == 0);
-    int status, stops = 0, late = 0;
+    /* SIGCHLD is blocked except while the tracer waits for it in sigsuspend, after each stop
+     * and before the next restart: every stop's SIGCHLD is then handled on its own (two
+     * pending SIGCHLDs would merge) and its arrival does not depend on timing. A stop whose
+     * SIGCHLD never comes ends the program at its alarm. */
+    sigset_t chld, unblocked;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    CHECK(sigprocmask(SIG_BLOCK, &chld, &unblocked) == 0);
+    sigdelset(&unblocked, SIGCHLD);
+    int status, stops = 0;
     for (;;) {
         CHECK(ptrace(PTRACE_SYSCALL, pid, NULL, NULL) == 0);
-        /* The previous stop's SIGCHLD has been handled by now. */
-        if (runs < stops)
-            late++;
         wait_for(pid, &status, 0);
         if (!WIFSTOPPED(status))
             break;
         stops++;
+        while (runs < stops)
+            sigsuspend(&unblocked);
     }
+    while (runs < stops + 1)
+        sigsuspend(&unblocked);
     print_status("tracee", status);
     printf("syscall stops reported: at least %d: %s\n", 2 * CALLS,
            stops >= 2 * CALLS ? "yes" : "no");
-    printf("SIGCHLD handled before the next PTRACE_SYSCALL returned, at every stop: %s\n",
-           late == 0 ? "yes" : "no");
-    /* Let the exit's SIGCHLD in, should it still be on its way. */
-    for (int i = 0; i < 100 && runs < stops + 1; i++)
-        usleep(1000);
-    printf("SIGCHLD handler runs == stops + 1 (each stop and the exit): %s\n",
-           runs == stops + 1 ? "yes" : runs < stops + 1 ? "no, fewer" : "no, more");
+    printf("SIGCHLD for every stop and for the exit: yes\n");
+    printf("SIGCHLD handler runs == stops + 1: %s\n", runs == stops + 1 ? "yes" : "no, more");
     printf("SIGCHLD siginfo at every syscall stop: si_pid the tracee, si_status SIGTRAP: %s\n",
            trapped_ok == stops && trapped_bad == 0 ? "yes" : "no");
     printf("last SIGCHLD: %s, si_pid the tracee: %s, si_status %d\n", cld_name(last_code),

@@ -11,7 +11,9 @@
  *    by the syscall-exit path with si_code TRAP_BRKPT (1) rather than TRAP_TRACE;
  *  - an int3 reached with PTRACE_CONT stops with 0x57f, si_code SI_KERNEL (0x80) and rip one
  *    past the int3 (si_addr is 0 for SI_KERNEL); SETREGS can rewind rip to re-execute from
- *    a label. */
+ *    a label;
+ *  - aarch64: the same sequence in 4-byte instructions (add x19 for inc %rbx, b over a udf,
+ *    svc); a brk stops with pc at the brk itself, so the tracer moves pc past it. */
 #include "helpers.h"
 
 #include <sys/user.h>
@@ -49,6 +51,65 @@ static void __attribute__((noinline)) sequence(void)
                      : "rax", "rbx", "rcx", "r11", "memory");
 }
 
+#define BP_NAME "int3"
+#define PC_NAME "rip"
+#define CNT_NAME "rbx"
+#define R_RET_NAME "rax"
+#define R_PC(r) ((r)->rip)
+#define R_CNT(r) ((r)->rbx)
+#define R_RET(r) ((r)->rax)
+#define get_regs(pid, r) CHECK(ptrace(PTRACE_GETREGS, (pid), NULL, (r)) == 0)
+#define set_regs(pid, r) CHECK(ptrace(PTRACE_SETREGS, (pid), NULL, (r)) == 0)
+#define STEP_OVER_BREAKPOINT(pid) ((void)(pid))
+
+#elif defined(__aarch64__)
+
+/* The same on arm64, where every instruction is 4 bytes: brk #0 (which stops with pc at
+ * itself: the tracer moves pc past it), add x19 for inc %rbx, svc #0 with getppid (173). */
+extern const char ss_bp[], ss_l0[], ss_l1[], ss_l2[], ss_l3[], ss_l4[], ss_l5[], ss_l6[],
+    ss_l7[], ss_l8[];
+
+static void __attribute__((noinline)) sequence(void)
+{
+    __asm__ volatile("mov x19, #0\n"
+                     ".globl ss_bp\n"
+                     "ss_bp: brk #0\n"
+                     ".globl ss_l0\n"
+                     "ss_l0: nop\n"
+                     ".globl ss_l1\n"
+                     "ss_l1: add x19, x19, #1\n"
+                     ".globl ss_l2\n"
+                     "ss_l2: add x19, x19, #1\n"
+                     ".globl ss_l3\n"
+                     "ss_l3: mov x8, #5\n"
+                     ".globl ss_l4\n"
+                     "ss_l4: b ss_l5\n"
+                     "       udf #0\n"
+                     ".globl ss_l5\n"
+                     "ss_l5: mov x8, #173\n"
+                     ".globl ss_l6\n"
+                     "ss_l6: svc #0\n"
+                     ".globl ss_l7\n"
+                     "ss_l7: brk #0\n"
+                     ".globl ss_l8\n"
+                     "ss_l8: nop"
+                     :
+                     :
+                     : "x0", "x8", "x19", "memory");
+}
+
+#define BP_NAME "brk"
+#define PC_NAME "pc"
+#define CNT_NAME "x19"
+#define R_RET_NAME "x0"
+#define R_PC(r) ((r)->pc)
+#define R_CNT(r) ((r)->regs[19])
+#define R_RET(r) ((r)->regs[0])
+#define STEP_OVER_BREAKPOINT(pid) skip_brk(pid)
+#endif
+
+#if defined(__x86_64__) || defined(__aarch64__)
+
 static void child(void)
 {
     sequence();
@@ -62,19 +123,24 @@ static const char *label(unsigned long rip)
     for (int i = 0; i < 9; i++)
         if (rip == (unsigned long)addrs[i])
             return names[i];
+#ifdef __aarch64__
+    if (rip == (unsigned long)ss_bp)
+        return "ss_bp";
+#endif
     return "elsewhere";
 }
 
 static void show(pid_t pid, int status, unsigned long prev_rip, struct user_regs_struct *regs)
 {
-    CHECK(ptrace(PTRACE_GETREGS, pid, NULL, regs) == 0);
+    get_regs(pid, regs);
     siginfo_t si;
     memset(&si, 0, sizeof si);
     CHECK(ptrace(PTRACE_GETSIGINFO, pid, NULL, &si) == 0);
-    printf("  status %#x %s si_code %#x si_addr is rip: %s; rip at %s, advanced by %ld, rbx %llu\n",
+    printf("  status %#x %s si_code %#x si_addr is " PC_NAME ": %s; " PC_NAME
+           " at %s, advanced by %ld, " CNT_NAME " %llu\n",
            (unsigned)status, sig_name(si.si_signo), (unsigned)si.si_code,
-           (unsigned long)si.si_addr == regs->rip ? "yes" : "no", label(regs->rip),
-           (long)(regs->rip - prev_rip), (unsigned long long)regs->rbx);
+           (unsigned long)si.si_addr == R_PC(regs) ? "yes" : "no", label(R_PC(regs)),
+           (long)(R_PC(regs) - prev_rip), (unsigned long long)R_CNT(regs));
 }
 
 int main(void)
@@ -90,36 +156,39 @@ int main(void)
     struct user_regs_struct regs;
     siginfo_t si;
     memset(&si, 0, sizeof si);
-    CHECK(ptrace(PTRACE_GETREGS, pid, NULL, &regs) == 0);
+    get_regs(pid, &regs);
     CHECK(ptrace(PTRACE_GETSIGINFO, pid, NULL, &si) == 0);
-    printf("first int3: status %#x %s si_code %#x, rip at %s\n", (unsigned)status,
-           sig_name(si.si_signo), (unsigned)si.si_code, label(regs.rip));
+    printf("first " BP_NAME ": status %#x %s si_code %#x, " PC_NAME " at %s\n", (unsigned)status,
+           sig_name(si.si_signo), (unsigned)si.si_code, label(R_PC(&regs)));
+    STEP_OVER_BREAKPOINT(pid);
+    get_regs(pid, &regs);
 
     for (int n = 1; n <= 7; n++) {
-        unsigned long prev = regs.rip;
+        unsigned long prev = R_PC(&regs);
         CHECK(ptrace(PTRACE_SINGLESTEP, pid, NULL, NULL) == 0);
         wait_for(pid, &status, 0);
         printf("step %d from %s:\n", n, label(prev));
         show(pid, status, prev, &regs);
-        if (regs.rip == (unsigned long)ss_l7)
+        if (R_PC(&regs) == (unsigned long)ss_l7)
             break;
     }
-    printf("rax after the stepped syscall is the tracer's pid: %s\n",
-           (long long)regs.rax == getpid() ? "yes" : "no");
+    printf("%s after the stepped syscall is the tracer's pid: %s\n",
+           R_RET_NAME, (long long)R_RET(&regs) == getpid() ? "yes" : "no");
 
-    unsigned long prev = regs.rip;
+    unsigned long prev = R_PC(&regs);
     CHECK(ptrace(PTRACE_CONT, pid, NULL, NULL) == 0);
     wait_for(pid, &status, 0);
-    printf("CONT into the int3 at ss_l7:\n");
+    printf("CONT into the " BP_NAME " at ss_l7:\n");
     show(pid, status, prev, &regs);
 
     /* Rewind to ss_l1 and run again: the two incs execute once more. */
-    regs.rip = (unsigned long)ss_l1;
-    CHECK(ptrace(PTRACE_SETREGS, pid, NULL, &regs) == 0);
+    R_PC(&regs) = (unsigned long)ss_l1;
+    set_regs(pid, &regs);
     CHECK(ptrace(PTRACE_CONT, pid, NULL, NULL) == 0);
     wait_for(pid, &status, 0);
-    printf("after rewinding rip to ss_l1 and CONT:\n");
+    printf("after rewinding " PC_NAME " to ss_l1 and CONT:\n");
     show(pid, status, (unsigned long)ss_l7, &regs);
+    STEP_OVER_BREAKPOINT(pid);
 
     CHECK(ptrace(PTRACE_CONT, pid, NULL, NULL) == 0);
     wait_for(pid, &status, 0);

@@ -13,7 +13,9 @@
  *  - a small buffer (addr 4) still returns the full size and copies only 4 bytes; addr 0
  *    with NULL data returns the size; NULL data with a non-zero size -> EFAULT;
  *  - without TRACESYSGOOD a syscall-stop reports op NONE (the kernel identifies syscall
- *    stops by si_code SIGTRAP|0x80). */
+ *    stops by si_code SIGTRAP|0x80);
+ *  - aarch64: the same at a brk (stepped over) and raw svc calls (getppid 173, close 57,
+ *    getpid 172), arch AUDIT_ARCH_AARCH64 (0xc00000b7), pc and sp for rip and rsp. */
 #include "helpers.h"
 
 #include <stddef.h>
@@ -42,6 +44,51 @@ static void __attribute__((noinline)) child(void)
     __asm__ volatile("syscall" : "=a"(r) : "a"(3L), "D"(-1L) : "rcx", "r11", "memory");
     __asm__ volatile("syscall" : "=a"(r) : "a"(39L) : "rcx", "r11", "memory");
 }
+
+#define PC_NAME "rip"
+#define SP_NAME "rsp"
+#define R_PC(r) ((r).rip)
+#define R_SP(r) ((r).rsp)
+#define get_regs(pid, r) CHECK(ptrace(PTRACE_GETREGS, (pid), NULL, (r)) == 0)
+#define STEP_OVER_BREAKPOINT(pid) ((void)(pid))
+
+#elif defined(__aarch64__)
+
+/* The same with brk #0 for int3 (the tracer moves pc past it) and svc #0: getppid (173)
+ * with arguments 1..6 in x0..x5, close (57) of -1, getpid (172). */
+extern const char si_after_getppid[];
+static volatile unsigned long saved_rsp;
+
+static void __attribute__((noinline)) child(void)
+{
+    __asm__ volatile("brk #0");
+    register long x8 __asm__("x8") = 173;
+    register long x0 __asm__("x0") = 1;
+    register long x1 __asm__("x1") = 2;
+    register long x2 __asm__("x2") = 3;
+    register long x3 __asm__("x3") = 4;
+    register long x4 __asm__("x4") = 5;
+    register long x5 __asm__("x5") = 6;
+    __asm__ volatile("mov x9, sp\n\t"
+                     "str x9, %1\n\t"
+                     "svc #0\n"
+                     ".globl si_after_getppid\n"
+                     "si_after_getppid:"
+                     : "+r"(x0), "=m"(saved_rsp)
+                     : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+                     : "x9", "memory");
+    sys1(57, -1);
+    sys1(172, 0);
+}
+
+#define PC_NAME "pc"
+#define SP_NAME "sp"
+#define R_PC(r) ((r).pc)
+#define R_SP(r) ((r).sp)
+#define STEP_OVER_BREAKPOINT(pid) skip_brk(pid)
+#endif
+
+#if defined(__x86_64__) || defined(__aarch64__)
 
 static const char *yesno(int c)
 {
@@ -78,15 +125,17 @@ int main(void)
     CHECK(ptrace(PTRACE_CONT, pid, NULL, NULL) == 0);
     wait_for(pid, &status, 0);
     print_status("int3 stop", status);
+    STEP_OVER_BREAKPOINT(pid);
 
     struct __ptrace_syscall_info info;
     struct user_regs_struct regs;
     unsigned long full = sizeof info;
-    CHECK(ptrace(PTRACE_GETREGS, pid, NULL, &regs) == 0);
+    get_regs(pid, &regs);
     long r = get_info(pid, full, &info);
-    printf("NONE: returns %ld, op %u, arch %#x, instruction_pointer is rip: %s, stack_pointer is rsp: %s\n",
-           r, info.op, info.arch, yesno(info.instruction_pointer == regs.rip),
-           yesno(info.stack_pointer == regs.rsp));
+    printf("NONE: returns %ld, op %u, arch %#x, instruction_pointer is " PC_NAME
+           ": %s, stack_pointer is " SP_NAME ": %s\n",
+           r, info.op, info.arch, yesno(info.instruction_pointer == R_PC(regs)),
+           yesno(info.stack_pointer == R_SP(regs)));
     r = get_info(pid, 0, &info);
     printf("NONE, addr 0: returns %ld, op byte untouched: %s\n", r, yesno(info.op == 0xee));
     errno = 0;
@@ -104,7 +153,7 @@ int main(void)
     errno = 0;
     long child_rsp = ptrace(PTRACE_PEEKDATA, pid, (void *)&saved_rsp, NULL);
     CHECK(errno == 0);
-    printf("ENTRY: instruction_pointer after the syscall instruction: %s, stack_pointer is the child's rsp: %s\n",
+    printf("ENTRY: instruction_pointer after the syscall instruction: %s, stack_pointer is the child's " SP_NAME ": %s\n",
            yesno(info.instruction_pointer == (unsigned long)si_after_getppid),
            yesno(info.stack_pointer == (unsigned long)child_rsp));
     r = get_info(pid, 4, &info);

@@ -9,7 +9,9 @@
  *    0x857f (WSTOPSIG 0x85, si_code 0x85) with it;
  *  - GETEVENTMSG is 1 at entry stops and 2 at exit stops; orig_rax is the syscall number
  *    at both, rax at exit is the result;
- *  - PTRACE_CONT from an entry stop runs to the end without further syscall-stops. */
+ *  - PTRACE_CONT from an entry stop runs to the end without further syscall-stops;
+ *  - aarch64: the same with brk #0 for int3 (the tracer moves pc past it), the asm-generic
+ *    numbers 173, 172, 178 and 94, x8 as the number and x0 as the result (NT_PRSTATUS). */
 #include "helpers.h"
 
 #include <sys/user.h>
@@ -23,21 +25,53 @@ static long sys1(long n, long a)
     return r;
 }
 
+enum { NR_GETPPID = 110, NR_GETPID = 39, NR_GETTID = 186, NR_EXIT_GROUP = 231 };
+#define BREAKPOINT() __asm__ volatile("int3")
+#define STEP_OVER_BREAKPOINT(pid) ((void)(pid))
+
+/* The syscall number and the return value register at a syscall stop. */
+static void nr_and_ret(pid_t pid, long *nr, long *ret)
+{
+    struct user_regs_struct regs;
+    CHECK(ptrace(PTRACE_GETREGS, pid, NULL, &regs) == 0);
+    *nr = (long)regs.orig_rax;
+    *ret = (long)regs.rax;
+}
+
+#elif defined(__aarch64__)
+
+/* asm-generic numbers; the brk stop prints as the int3 stop does on x86_64. */
+enum { NR_GETPPID = 173, NR_GETPID = 172, NR_GETTID = 178, NR_EXIT_GROUP = 94 };
+#define BREAKPOINT() __asm__ volatile("brk #0")
+#define STEP_OVER_BREAKPOINT(pid) skip_brk(pid)
+
+/* At a syscall stop x8 holds the number and x0 the first argument, then the result. */
+static void nr_and_ret(pid_t pid, long *nr, long *ret)
+{
+    struct user_regs_struct regs;
+    get_regs(pid, &regs);
+    *nr = (long)regs.regs[8];
+    *ret = (long)regs.regs[0];
+}
+#endif
+
+#if defined(__x86_64__) || defined(__aarch64__)
+
 static void child(void)
 {
-    __asm__ volatile("int3");
-    sys1(110, 0);
-    sys1(39, 0);
-    sys1(186, 0);
+    BREAKPOINT();
+    sys1(NR_GETPPID, 0);
+    sys1(NR_GETPID, 0);
+    sys1(NR_GETTID, 0);
     for (;;)
-        sys1(231, 7);
+        sys1(NR_EXIT_GROUP, 7);
 }
 
 static const char *result_of(long nr, long rax, pid_t pid)
 {
-    if (nr == 110)
+    if (nr == NR_GETPPID)
         return rax == getpid() ? "the tracer's pid" : "unexpected";
-    if (nr == 39 || nr == 186)
+    if (nr == NR_GETPID || nr == NR_GETTID)
         return rax == pid ? "the child's pid" : "unexpected";
     return "?";
 }
@@ -51,6 +85,7 @@ static pid_t start(long opts)
     int status;
     wait_for(pid, &status, 0);
     print_status("int3 stop", status);
+    STEP_OVER_BREAKPOINT(pid);
     return pid;
 }
 
@@ -68,8 +103,8 @@ static void run(int sysgood)
             print_status("end", status);
             break;
         }
-        struct user_regs_struct regs;
-        CHECK(ptrace(PTRACE_GETREGS, pid, NULL, &regs) == 0);
+        long nr, ret;
+        nr_and_ret(pid, &nr, &ret);
         unsigned long msg = 99;
         CHECK(ptrace(PTRACE_GETEVENTMSG, pid, NULL, &msg) == 0);
         siginfo_t si;
@@ -77,9 +112,9 @@ static void run(int sysgood)
         CHECK(ptrace(PTRACE_GETSIGINFO, pid, NULL, &si) == 0);
         printf("stop %d: %#x WSTOPSIG %#x, %s of syscall %lld, eventmsg %lu, si_signo %s si_code %#x",
                n, (unsigned)status, WSTOPSIG(status), entry ? "entry" : "exit",
-               (long long)regs.orig_rax, msg, sig_name(si.si_signo), (unsigned)si.si_code);
+               (long long)nr, msg, sig_name(si.si_signo), (unsigned)si.si_code);
         if (!entry)
-            printf(", returned %s", result_of((long)regs.orig_rax, (long)regs.rax, pid));
+            printf(", returned %s", result_of(nr, ret, pid));
         printf("\n");
         entry = !entry;
     }

@@ -99,6 +99,10 @@ impl Emu {
     pub(crate) fn busy(&self, pid: i32) -> bool {
         self.sessions.contains_key(&pid)
             || self
+                .chans
+                .iter()
+                .any(|(name, &(owner, _))| owner == pid && name.starts_with(b"ptrace-relibc/"))
+            || self
                 .clients
                 .values()
                 .any(|c| c.handles.values().any(|h| h.pid == pid && h.needs_attach()))

@@ -44,6 +44,8 @@ impl Emu {
             self.program_status = Some(status);
         }
         self.pending_clone.remove(&pid);
+        // Its chan: markers die with it (they live while the creator's fd is open).
+        self.chans.retain(|_, &mut (owner, _)| owner != pid);
         if let Some(t) = self.tracees.get_mut(&pid) {
             t.exited = Some(status);
             t.attached = false;

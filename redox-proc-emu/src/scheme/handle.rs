@@ -108,6 +108,7 @@ impl Emu {
                 // normally lives until the process exits. A dropped connection keeps it.
                 if explicit && !hd.data.is_empty() {
                     self.chans.remove(&hd.data);
+                    self.maybe_detach(hd.pid);
                 }
             }
             Kind::EventQueue => self.close_queue(client, h),

@@ -37,6 +37,28 @@ impl Emu {
         self.conns.get(&id).map_or(0, |c| c.pid)
     }
 
+    /// The ids of the process that sent the current request (`open`, `dup` and `kill` need
+    /// them: v2020 takes the caller's `euid`/`egid` at each open, `syscall/fs.rs` l.92-96 and
+    /// `scheme/proc.rs` l.304-322 @59177587, and `ruid`/`euid` in `kill`, `process.rs`
+    /// l.1213-1218).
+    ///
+    /// The sender is the connection's owner (checked in `serve`). Its effective ids must be
+    /// the ones the kernel recorded at `connect(2)` (`SO_PEERCRED`), and they must still be
+    /// its ids now (`/proc/PID/status`, read while the pin shows that the pid is still that
+    /// process): a process whose ids changed since it connected — e.g. it exec'd a setuid
+    /// program after sending, or dropped privileges — gets EPERM and must open a new
+    /// connection. So a request is never judged by ids its sender did not have when it
+    /// connected, nor by ids it no longer has (SCM_CREDENTIALS cannot say: its uid/gid are the
+    /// sender's *real* ids, or any of its real/effective/saved ids the sender picks).
+    pub(crate) fn caller_ids(&self, id: u64) -> Res<sys::Ids> {
+        let c = self.conns.get(&id).ok_or(libc::EPERM)?;
+        let ids = sys::ids(c.pid).ok_or(libc::EPERM)?;
+        if !c.pin.alive(c.pid) || ids.euid != c.euid || ids.egid != c.egid {
+            return Err(libc::EPERM);
+        }
+        Ok(ids)
+    }
+
     fn count(&mut self, id: u64, idx: usize) {
         if let Some(c) = self.conns.get_mut(&id) {
             let pid = c.pid;
@@ -161,14 +183,21 @@ impl Emu {
             return err(libc::EINVAL);
         }
         let pid = pid as i32;
-        let caller = self.conns.get(&id).map_or(0, |c| c.pid);
-        let Some((uid, _)) = sys::creds(caller) else {
+        let me = match self.caller_ids(id) {
+            Ok(ids) => ids,
+            Err(e) => return err(e),
+        };
+        // Pinned before its ids are read, so the signal goes to the process that was judged
+        // (a pid reused meanwhile gets nothing: ESRCH).
+        let pin = sys::pidfd_open(pid);
+        let Some(target) = sys::ids(pid) else {
             return err(libc::ESRCH);
         };
-        let Some((tuid, _)) = sys::creds(pid) else {
-            return err(libc::ESRCH);
-        };
-        if uid != 0 && uid != tuid {
+        // v2020 `kill` (syscall/process.rs l.1228-1230 @59177587): allowed when the caller's
+        // euid is 0, or its euid or its ruid equals the target's *ruid*. (Linux, kill(2) /
+        // kernel/signal.c `kill_ok_by_cred`, also accepts the target's saved uid and takes
+        // CAP_KILL instead of euid 0; v2020 ignores the saved uid, which Redox lacks.)
+        if me.euid != 0 && me.euid != target.ruid && me.ruid != target.ruid {
             return err(libc::EPERM);
         }
         let sig = sig as i32;
@@ -180,8 +209,21 @@ impl Emu {
                 self.add_event(pid, ev);
             }
         }
-        // SAFETY: plain kill(2).
-        if unsafe { libc::kill(pid, sig) } != 0 {
+        let sent = match &pin {
+            // SAFETY: pidfd_send_signal(2) with a pidfd of ours and no siginfo.
+            Some(fd) => unsafe {
+                libc::syscall(
+                    libc::SYS_pidfd_send_signal,
+                    std::os::fd::AsRawFd::as_raw_fd(fd),
+                    sig,
+                    std::ptr::null::<libc::siginfo_t>(),
+                    0,
+                )
+            },
+            // SAFETY: plain kill(2) (kernels without pidfds).
+            None => i64::from(unsafe { libc::kill(pid, sig) }),
+        };
+        if sent != 0 {
             return err(sys::errno());
         }
         val(0)

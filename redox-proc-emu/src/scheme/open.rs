@@ -60,13 +60,22 @@ impl Emu {
         if pid <= 0 || !sys::alive(pid) {
             return Err(libc::ESRCH);
         }
+        // Pin the target before judging it: if it dies and its pid is reused before the
+        // attach below, the check was about another process and the open fails (ESRCH).
+        let target = sys::pidfd_open(pid);
         let caller = self.conns.get(&id).map_or(0, |c| c.pid);
+        // `exe` needs no permission at all in v2020 (`Operation::Static`,
+        // `needs_child_process` false, proc.rs l.100-107 and l.248): anyone may read any
+        // process's name. Reproduced; listed in docs/redox-gaps.md as looser than Linux.
         if kind != Kind::Exe {
-            // Unless uid or gid is 0: same owner AND strict ancestor (proc.rs l.247-268).
-            let (uid, gid) = sys::creds(caller).ok_or(libc::ESRCH)?;
-            if uid != 0 && gid != 0 {
-                let (tuid, tgid) = sys::creds(pid).ok_or(libc::ESRCH)?;
-                if uid != tuid && gid != tgid {
+            // v2020 (proc.rs l.248-268), with the caller's euid/egid (fs.rs l.92-96): unless
+            // the euid or the egid is 0, the caller must own the target — same euid **or**
+            // same egid as the target's — and be a strict ancestor of it. (Looser than Linux:
+            // egid 0 alone counts as root, and a shared egid alone as owner; reproduced.)
+            let me = self.caller_ids(id)?;
+            if me.euid != 0 && me.egid != 0 {
+                let t = sys::ids(pid).ok_or(libc::ESRCH)?;
+                if me.euid != t.euid && me.egid != t.egid {
                     return Err(libc::EPERM);
                 }
                 if !sys::is_ancestor(caller, pid) {
@@ -85,6 +94,10 @@ impl Emu {
                 .unwrap_or_default();
         } else {
             self.attach(pid)?;
+            if target.as_ref().is_some_and(sys::pidfd_exited) {
+                self.maybe_detach(pid);
+                return Err(libc::ESRCH);
+            }
             // An auto-attached child opened before its parent's clone event was seen: the
             // open decides (it is traced, not frozen unless O_TRUNC).
             let claimed = match self.tracees.get_mut(&pid) {
@@ -139,12 +152,29 @@ impl Emu {
             matches!(sys::proc_stat(owner), Some((s, _, st)) if st == start && s != b'Z' && s != b'X')
         });
         if flags & O_CREAT as u64 != 0 {
+            // relibc's TRACEME marker: only process PID creates `ptrace-relibc/PID/traceme`,
+            // for itself (relibc src/platform/redox/ptrace.rs `PTRACE_TRACEME`: `getpid()`).
+            // ipcd's `chan:` itself lets anyone create any name; reproducing that would let
+            // any user make a tracer's `waitpid(WUNTRACED)` attach to and resume another
+            // user's child, so the emulator keeps relibc's rule (docs/redox-gaps.md).
+            if name.starts_with(b"ptrace-relibc/")
+                && name != format!("ptrace-relibc/{caller}/traceme").as_bytes()
+            {
+                return Err(libc::EPERM);
+            }
             // A listener is registered under the exact name (redox-os/base ipcd/src/chan.rs).
             if live {
                 return Err(libc::EEXIST);
             }
             let start = sys::proc_stat(caller).map_or(0, |s| s.2);
             self.chans.insert(name.to_vec(), (caller, start));
+            if name.starts_with(b"ptrace-relibc/") {
+                // The process asked to be traced: the emulator traces it (with EXITKILL) from
+                // now on, before it stops itself, so that it cannot be left stopped with
+                // nobody to trace it if the emulator is killed (README "Containment"). Kept
+                // attached while the marker lives (`busy`); invisible to the client.
+                let _ = self.attach(caller);
+            }
         } else if !live {
             return Err(libc::ENOENT);
         }

@@ -144,5 +144,40 @@ impl Emu {
         self.detach_all();
         self.conns.clear();
         self.clients.clear();
+        sweep();
+    }
+}
+
+/// Containment at exit: no descendant is left stopped behind us. We are a child subreaper, so
+/// every process PROGRAM left behind is still below us (`run`). A descendant in a job-control
+/// stop (`T`) — e.g. a TRACEME child that stopped itself and whose parent died before
+/// tracing it — would stay stopped forever once we are gone (its new parent is init, and its
+/// process group is not orphaned by our exit in the kernel's sense). It is treated as the
+/// kernel treats a stopped member of a newly orphaned process group (kernel/exit.c
+/// `kill_orphaned_pgrp`, POSIX `_exit`): SIGHUP, then SIGCONT. Running descendants are left
+/// alone (they continue as orphans, as tracees detached above do).
+fn sweep() {
+    let me = std::process::id() as i32;
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for entry in dir.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if pid == me || !crate::sys::is_ancestor(me, pid) {
+            continue;
+        }
+        if matches!(crate::sys::proc_stat(pid), Some((b'T', _, _))) {
+            // SAFETY: plain kill(2).
+            unsafe {
+                libc::kill(pid, libc::SIGHUP);
+                libc::kill(pid, libc::SIGCONT);
+            }
+        }
     }
 }

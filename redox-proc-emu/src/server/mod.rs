@@ -14,6 +14,7 @@ use std::process::Command;
 use redox_proc_wire as wire;
 use syscall::data::PtraceEvent;
 
+pub(crate) use self::socket::Pin;
 use self::socket::listen_on;
 use crate::linux::Tracee;
 use crate::sys::{self, Res};
@@ -108,7 +109,13 @@ pub(crate) enum Parked {
 /// connections share them, as a Redox process's fds are shared by its threads).
 pub(crate) struct Conn {
     pub fd: OwnedFd,
+    /// The process that connected (`SO_PEERCRED`); only it may send on this connection.
     pub pid: i32,
+    /// Its effective uid and gid at `connect(2)` (`SO_PEERCRED`, fixed by the kernel).
+    pub euid: u32,
+    pub egid: u32,
+    /// That very process (not a later one with the same pid).
+    pub pin: Pin,
     pub parked: Option<Parked>,
     pub stats: [u64; wire::STATS_LEN],
     pub dead: bool,
@@ -122,6 +129,8 @@ pub(crate) struct Client {
     pub stats: [u64; wire::STATS_LEN],
     /// Open connections of this process; its handles are closed when the last one goes.
     pub conns: usize,
+    /// The process these handles belong to; a new process reusing the pid gets none of them.
+    pub pin: Option<Pin>,
 }
 
 /// The emulator state.
@@ -189,13 +198,45 @@ pub fn run(program: &str, args: &[String]) -> i32 {
     }
     // SAFETY: sfd was just returned by signalfd(2).
     let sfd = unsafe { OwnedFd::from_raw_fd(sfd) };
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let name = format!("redox-proc-emu.{}.{nanos:08x}", std::process::id());
-    let listener = match listen_on(&name) {
-        Ok(fd) => fd,
+    // Every descendant of PROGRAM stays below us, whatever it does: orphans are reparented
+    // to the nearest living ancestor that is a child subreaper (prctl(2)
+    // PR_SET_CHILD_SUBREAPER; kernel/exit.c `find_new_reaper`). So the ancestor chain of any
+    // descendant passes through this process (discovery, PROTOCOL.md §1), and at exit we can
+    // still find what is left (containment, `conn.rs` `sweep`).
+    // SAFETY: plain prctl(2) with integer arguments.
+    if unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) } != 0 {
+        eprintln!(
+            "redox-proc-emu: PR_SET_CHILD_SUBREAPER: errno {}",
+            sys::errno()
+        );
+        return 125;
+    }
+    let me = std::process::id();
+    // The name is derived from our pid, so that a descendant that lost its environment finds
+    // it by walking its ancestors (PROTOCOL.md §1) and checks, with SO_PEERCRED, that the
+    // listener is that ancestor. If someone else holds the name, serve under a unique one:
+    // clients then need the environment variable.
+    let name = format!("{}{me}", wire::SOCKET_PREFIX);
+    let (name, listener) = match listen_on(&name) {
+        Ok(fd) => (name, fd),
+        Err(libc::EADDRINUSE) => {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0);
+            let alt = format!("{name}.{nanos:08x}");
+            eprintln!(
+                "redox-proc-emu: {name} is taken; serving {alt} (found through {} only)",
+                wire::ENV_VAR
+            );
+            match listen_on(&alt) {
+                Ok(fd) => (alt, fd),
+                Err(e) => {
+                    eprintln!("redox-proc-emu: listen: errno {e}");
+                    return 125;
+                }
+            }
+        }
         Err(e) => {
             eprintln!("redox-proc-emu: listen: errno {e}");
             return 125;

@@ -1,7 +1,7 @@
 //! Test harness: every protocol test re-runs this test binary under a fresh emulator
 //! (`redox-proc-emu -- <this test exe> <test name> --exact`), so the test body is a client of
 //! the emulator whose forked children are real Linux tracees.
-#![allow(dead_code, unused_imports)]
+#![allow(dead_code, unused_imports, unused_macros)]
 
 use std::io::Read;
 use std::process::{Command, Stdio};
@@ -38,6 +38,18 @@ pub const EEXIST: Errno = Errno(17);
 pub const EBADF: Errno = Errno(9);
 
 static FORK_LOCK: Mutex<()> = Mutex::new(());
+
+/// One `#[test]` per name, each running `bodies::NAME` under its own emulator.
+macro_rules! emu_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                emu_test(stringify!($name), bodies::$name);
+            }
+        )*
+    };
+}
 
 /// Whether we are the inner run (under the emulator).
 pub fn inner() -> bool {

@@ -83,3 +83,9 @@ pub const PT_SYSEMU_SINGLESTEP: c_int = PTRACE_SYSEMU_SINGLESTEP;
 /// BSD-style alias of `PTRACE_SINGLEBLOCK`.
 #[cfg(target_arch = "x86_64")]
 pub const PT_STEPBLOCK: c_int = PTRACE_SINGLEBLOCK;
+/// BSD-style alias of `PTRACE_PEEKMTETAGS`.
+#[cfg(target_arch = "aarch64")]
+pub const PT_PEEKMTETAGS: c_int = PTRACE_PEEKMTETAGS;
+/// BSD-style alias of `PTRACE_POKEMTETAGS`.
+#[cfg(target_arch = "aarch64")]
+pub const PT_POKEMTETAGS: c_int = PTRACE_POKEMTETAGS;

@@ -32,10 +32,18 @@ pub mod nr {
     pub const FUTEX: usize = 202;
     /// `gettid`.
     pub const GETTID: usize = 186;
+    /// `openat`.
+    pub const OPENAT: usize = 257;
+    /// `read`.
+    pub const READ: usize = 0;
     /// `waitid`.
     pub const WAITID: usize = 247;
     /// `rt_tgsigqueueinfo`.
     pub const RT_TGSIGQUEUEINFO: usize = 297;
+    /// `process_vm_readv`.
+    pub const PROCESS_VM_READV: usize = 310;
+    /// `process_vm_writev`.
+    pub const PROCESS_VM_WRITEV: usize = 311;
     /// `getpid`.
     pub const GETPID: usize = 39;
     /// `socket`.
@@ -46,6 +54,10 @@ pub mod nr {
     pub const SENDTO: usize = 44;
     /// `recvfrom`.
     pub const RECVFROM: usize = 45;
+    /// `getsockopt`.
+    pub const GETSOCKOPT: usize = 55;
+    /// `getppid`.
+    pub const GETPPID: usize = 110;
     /// `execve` and `execveat`, as a tracee makes them.
     pub const EXEC: [u64; 2] = [59, 322];
     /// `clone`, `vfork` and `clone3`, as a tracee makes them.
@@ -70,10 +82,18 @@ pub mod nr {
     pub const FUTEX: usize = 98;
     /// `gettid`.
     pub const GETTID: usize = 178;
+    /// `openat`.
+    pub const OPENAT: usize = 56;
+    /// `read`.
+    pub const READ: usize = 63;
     /// `waitid`.
     pub const WAITID: usize = 95;
     /// `rt_tgsigqueueinfo`.
     pub const RT_TGSIGQUEUEINFO: usize = 240;
+    /// `process_vm_readv`.
+    pub const PROCESS_VM_READV: usize = 270;
+    /// `process_vm_writev`.
+    pub const PROCESS_VM_WRITEV: usize = 271;
     /// `getpid`.
     pub const GETPID: usize = 172;
     /// `socket`.
@@ -84,6 +104,10 @@ pub mod nr {
     pub const SENDTO: usize = 206;
     /// `recvfrom`.
     pub const RECVFROM: usize = 207;
+    /// `getsockopt`.
+    pub const GETSOCKOPT: usize = 209;
+    /// `getppid`.
+    pub const GETPPID: usize = 173;
     /// `execve` and `execveat`, as a tracee makes them.
     pub const EXEC: [u64; 2] = [221, 281];
     /// `clone` and `clone3`, as a tracee makes them (aarch64 has no `vfork`).

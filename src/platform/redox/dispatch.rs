@@ -6,7 +6,6 @@
 //! `__ptrace_syscall_info`, ...). This module and `os/` are the only ones with `unsafe`.
 
 use core::ffi::{c_int, c_long, c_void};
-use core::ptr;
 
 use super::os;
 use super::request as r;
@@ -17,20 +16,22 @@ use crate::header::sys_ptrace::*;
 use crate::platform::Pal;
 use crate::platform::types::pid_t;
 
-/// Copies `src` to the caller's buffer at `dst`, EFAULT where Linux would fault.
+/// Copies `src` to the caller's buffer at `dst`, EFAULT where Linux would fault (the OS
+/// boundary checks the address: `os::copy_out`).
 ///
 /// # Safety
-/// `dst` is the caller's raw pointer; it is checked by [`os::check_user`] before use.
+/// `dst` is the caller's raw pointer, reached only through `os::copy_out`.
 unsafe fn copy_out(dst: *mut c_void, src: &[u8]) -> Result<()> {
-    if src.is_empty() {
-        // Linux copies nothing and so faults on nothing.
-        return Ok(());
-    }
-    os::check_user(dst as usize, src.len(), true)?;
-    // SAFETY: check_user verified `src.len()` writable bytes at `dst` (to the extent the host
-    // can check; see its doc), and the two regions cannot overlap (src is ours).
-    unsafe { ptr::copy_nonoverlapping(src.as_ptr(), dst.cast::<u8>(), src.len()) };
-    Ok(())
+    os::copy_out(dst as usize, src)
+}
+
+/// Writes a scalar (a word, a status) to the caller's `dst`: all or nothing, as Linux's
+/// `put_user`.
+///
+/// # Safety
+/// As [`copy_out`].
+unsafe fn put_out(dst: *mut c_void, src: &[u8]) -> Result<()> {
+    os::put_out(dst as usize, src)
 }
 
 /// Copies the caller's buffer at `src` into `dst`, EFAULT where Linux would fault.
@@ -38,13 +39,7 @@ unsafe fn copy_out(dst: *mut c_void, src: &[u8]) -> Result<()> {
 /// # Safety
 /// As [`copy_out`].
 unsafe fn copy_in(dst: &mut [u8], src: *const c_void) -> Result<()> {
-    if dst.is_empty() {
-        return Ok(());
-    }
-    os::check_user(src as usize, dst.len(), false)?;
-    // SAFETY: as in copy_out, for reading.
-    unsafe { ptr::copy_nonoverlapping(src.cast::<u8>(), dst.as_mut_ptr(), dst.len()) };
-    Ok(())
+    os::copy_in(dst, src as usize)
 }
 
 /// The caller's `N` bytes at `src`.
@@ -68,6 +63,122 @@ unsafe fn iovec(data: *const c_void) -> Result<(*mut c_void, usize)> {
     let raw: [u8; 16] = unsafe { read_in(data) }?;
     let w: [u64; 2] = super::scheme::words(&raw);
     Ok((w[0] as usize as *mut c_void, w[1] as usize))
+}
+
+/// `process_vm_readv` (`write` false) and `process_vm_writev` over `mem`: the remote ranges are
+/// moved a page at a time at most, so that, as on Linux, a range that is not mapped stops
+/// the transfer at the page where it fails (process_vm_readv(2): the bytes moved before it
+/// are returned; EFAULT if none).
+///
+/// # Safety
+/// `local`/`remote` are the caller's raw `struct iovec` arrays of `lcnt`/`rcnt` elements;
+/// they and the buffers they name are reached only through the checked copies above.
+pub unsafe fn process_vm(
+    pid: pid_t,
+    local: *const c_void,
+    lcnt: core::ffi::c_ulong,
+    remote: *const c_void,
+    rcnt: core::ffi::c_ulong,
+    flags: core::ffi::c_ulong,
+    write: bool,
+) -> Result<isize> {
+    /// `IOV_MAX` (limits.h); Linux answers EINVAL above it.
+    const IOV_MAX: core::ffi::c_ulong = 1024;
+    const PAGE: usize = 4096;
+    if flags != 0 || lcnt > IOV_MAX || rcnt > IOV_MAX {
+        return Err(crate::errno::EINVAL);
+    }
+    if !os::available() {
+        return Err(ENOSYS);
+    }
+    let local_at = |i: usize| {
+        // SAFETY: `i` is below the caller's element count; read_in checks the element.
+        unsafe { iov_at(local, i) }
+    };
+    let remote_at = |i: usize| {
+        // SAFETY: as above, for the remote array.
+        unsafe { iov_at(remote, i) }
+    };
+    let (mut li, mut loff) = (0usize, 0usize);
+    let mut done = 0usize;
+    let mut page = [0u8; PAGE];
+    for ri in 0..rcnt as usize {
+        let (rbase, rlen) = remote_at(ri)?;
+        let mut roff = 0;
+        while roff < rlen {
+            let addr = rbase.wrapping_add(roff);
+            let n = (rlen - roff).min(PAGE - addr % PAGE);
+            let chunk = page.get_mut(..n).unwrap_or_default();
+            if write {
+                // Gather n bytes from the local buffers.
+                let mut got = 0;
+                while got < n {
+                    let Some((lbase, llen)) =
+                        (li < lcnt as usize).then(|| local_at(li)).transpose()?
+                    else {
+                        break;
+                    };
+                    let k = (llen - loff).min(n - got);
+                    let dst = chunk.get_mut(got..got + k).unwrap_or_default();
+                    // SAFETY: the caller's buffer, checked by copy_in.
+                    unsafe { copy_in(dst, (lbase + loff) as *const c_void) }?;
+                    got += k;
+                    loff += k;
+                    if loff == llen {
+                        li += 1;
+                        loff = 0;
+                    }
+                }
+                let chunk = chunk.get_mut(..got).unwrap_or_default();
+                if chunk.is_empty() {
+                    return Ok(done as isize);
+                }
+                if let Err(e) = r::transfer(pid, addr, chunk, true) {
+                    return if done == 0 { Err(e) } else { Ok(done as isize) };
+                }
+                done += got;
+                roff += got;
+            } else {
+                if let Err(e) = r::transfer(pid, addr, chunk, false) {
+                    return if done == 0 { Err(e) } else { Ok(done as isize) };
+                }
+                // Scatter the n bytes into the local buffers.
+                let mut put = 0;
+                while put < n {
+                    let Some((lbase, llen)) =
+                        (li < lcnt as usize).then(|| local_at(li)).transpose()?
+                    else {
+                        return Ok(done as isize);
+                    };
+                    let k = (llen - loff).min(n - put);
+                    let src = chunk.get(put..put + k).unwrap_or_default();
+                    // SAFETY: the caller's buffer, checked by copy_out.
+                    unsafe { copy_out((lbase + loff) as *mut c_void, src) }?;
+                    put += k;
+                    done += k;
+                    loff += k;
+                    if loff == llen {
+                        li += 1;
+                        loff = 0;
+                    }
+                }
+                roff += n;
+            }
+        }
+    }
+    Ok(done as isize)
+}
+
+/// Element `i` of the caller's `struct iovec` array at `base`: base and length.
+///
+/// # Safety
+/// As [`copy_out`].
+unsafe fn iov_at(base: *const c_void, i: usize) -> Result<(usize, usize)> {
+    let at = base.cast::<u8>().wrapping_add(i * 16).cast();
+    // SAFETY: the caller's contract, checked by read_in.
+    let raw: [u8; 16] = unsafe { read_in(at) }?;
+    let w: [u64; 2] = super::scheme::words(&raw);
+    Ok((w[0] as usize, w[1] as usize))
 }
 
 /// The Redox platform.
@@ -102,7 +213,7 @@ impl Pal for Sys {
                 PTRACE_POKETEXT | PTRACE_POKEDATA => r::poke(pid, a, d),
                 PTRACE_GETEVENTMSG => {
                     let msg = r::event_msg(pid)?;
-                    copy_out(data, &msg.to_ne_bytes()).map(|()| 0)
+                    put_out(data, &msg.to_ne_bytes()).map(|()| 0)
                 }
                 PTRACE_GETSIGINFO => copy_out(data, &r::siginfo(pid)?).map(|()| 0),
                 PTRACE_SETSIGINFO => {
@@ -174,13 +285,12 @@ impl Pal for Sys {
                 PTRACE_ARCH_PRCTL => {
                     let base = g::arch_prctl(pid, d, a)?;
                     if g::arch_prctl_reads(d) {
-                        copy_out(addr, &base.to_ne_bytes())?;
+                        put_out(addr, &base.to_ne_bytes())?;
                     }
                     Ok(0)
                 }
-                // v2020 cannot stop a running tracee at will or hold a group-stop (§2.2): after
-                // Linux's own check (ESRCH untraced), EIO.
-                PTRACE_INTERRUPT => r::traced(pid).and(Err(EIO)),
+                PTRACE_INTERRUPT => r::interrupt(pid),
+                PTRACE_LISTEN => r::listen(pid),
                 // Everything v2020 cannot express (docs/redox-gaps.md), and unknown requests:
                 // EIO, after the pid check every Linux request makes first (ESRCH).
                 _ => r::stopped(pid).and(Err(EIO)),
@@ -213,7 +323,7 @@ impl Pal for Sys {
         };
         if !stat_loc.is_null() && p != 0 {
             // SAFETY: the caller's pointer, checked by copy_out.
-            unsafe { copy_out(stat_loc.cast(), &status.to_ne_bytes()) }?;
+            unsafe { put_out(stat_loc.cast(), &status.to_ne_bytes()) }?;
         }
         Ok(p)
     }

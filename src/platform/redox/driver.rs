@@ -10,9 +10,10 @@ use syscall::{Event, EventFlags, PtraceEvent};
 use super::files;
 use super::os::{self, Fd, flags::*};
 use super::scheme::{self, proc_path};
+use super::status::NewTask;
 use super::status::SIGCONT;
 use super::table::Table;
-use super::tracee::{Need, Plan, Session};
+use super::tracee::{Need, Plan, Session, new_task_fact};
 use crate::errno::{EAGAIN, EBUSY, EINVAL, ENOENT, ENOSYS, EPERM, ESRCH, Errno, Result};
 use crate::platform::types::pid_t;
 
@@ -161,7 +162,7 @@ pub fn apply(t: &mut Table, pid: pid_t, e: &PtraceEvent) -> Result<()> {
     let fact = match s.needs(e) {
         Need::Nothing => Ok(None),
         Need::SyscallNumber => syscall_number(s).map(Some),
-        Need::Vfork => Ok(Some(u64::from(is_vfork(s)))),
+        Need::NewTask => Ok(Some(new_task_fact(new_task(s, e.a as pid_t)))),
     };
     let fact = match fact {
         Ok(fact) => fact,
@@ -174,11 +175,11 @@ pub fn apply(t: &mut Table, pid: pid_t, e: &PtraceEvent) -> Result<()> {
         Err(err) => return Err(err),
     };
     let fx = s.on_event(e, fact);
-    let (options, seized, trace) = (s.options, s.seized, s.trace);
+    let (options, seized, watch, trace) = (s.options, s.seized, s.watch_entries, s.trace);
     if let Some((child, adopt)) = fx.child {
         // Before any write to the parent's handle, which would release it (§2.2 step 1).
         if adopt {
-            adopt_child(t, child, options, seized);
+            adopt_child(t, child, options, seized, watch);
         } else {
             release(child);
         }
@@ -228,6 +229,61 @@ fn is_vfork(s: &mut Session) -> bool {
     false
 }
 
+/// What kind of task the tracee's clone event made: a vfork (from the parent's registers),
+/// a thread (it shares the parent's memory) or a process.
+fn new_task(s: &mut Session, child: pid_t) -> NewTask {
+    if is_vfork(s) {
+        NewTask::Vfork
+    } else if shares_memory(s, child) {
+        NewTask::Thread
+    } else {
+        NewTask::Process
+    }
+}
+
+/// Whether the new task `child`, still frozen (§2.4), shares its parent's memory: a word
+/// below the child's stack pointer (past the 128-byte red zone, which nothing uses while it is
+/// frozen) is changed through the child's `mem` and read through the parent's, then put back.
+/// A thread sees its own write there; a process, whose stack is a copy, does not (and its
+/// parent's word is only read). Nothing in v2020 names the kind (§2.4); this costs a few
+/// scheme operations per clone event (docs/redox-gaps.md).
+#[cfg(target_arch = "x86_64")]
+fn shares_memory(s: &mut Session, child: pid_t) -> bool {
+    let flags = O_RDWR | O_CLOEXEC;
+    let Ok(regs) = os::open(proc_path(child, "regs/int").as_str(), flags) else {
+        return false;
+    };
+    let mut int = syscall::IntRegisters::default();
+    let read = scheme::read_exact(regs, &mut int);
+    let _ = os::close(regs);
+    if read.is_err() {
+        return false;
+    }
+    let addr = int.rsp.wrapping_sub(256) & !7;
+    let Ok(mem) = os::open(proc_path(child, "mem").as_str(), flags) else {
+        return false;
+    };
+    let probe = ((0x5ead_be1f_u64 << 32) | u64::from(child as u32)).to_ne_bytes();
+    let mut old = [0u8; 8];
+    let at = addr as isize;
+    let shared = os::lseek(mem, at, SEEK_SET).is_ok()
+        && scheme::read_exact(mem, &mut old).is_ok()
+        && os::lseek(mem, at, SEEK_SET).is_ok()
+        && scheme::write_all(mem, &probe).is_ok()
+        && files::peek(s, addr).is_ok_and(|w| w.to_ne_bytes() == probe);
+    if os::lseek(mem, at, SEEK_SET).is_ok() {
+        let _ = scheme::write_all(mem, &old);
+    }
+    let _ = os::close(mem);
+    shared
+}
+
+/// aarch64 Redox has no usable register file (§3.1): every new task counts as a process.
+#[cfg(not(target_arch = "x86_64"))]
+fn shares_memory(_s: &mut Session, _child: pid_t) -> bool {
+    false
+}
+
 /// A new task the tracer did not ask for: Linux leaves it untraced. Opening and closing its
 /// `trace` releases the freeze v2020 put it in (§1.5), without a write to the parent's
 /// handle that could resume a stop of the running parent unseen.
@@ -242,12 +298,14 @@ fn release(child: pid_t) {
 /// with the parent's options, stopped (SIGSTOP, or PTRACE_EVENT_STOP when seized). v2020
 /// keeps it frozen until its `trace` is opened (§2.4). If it cannot be traced (the table is
 /// full), it is released.
-fn adopt_child(t: &mut Table, child: pid_t, options: c_int, seized: bool) {
+fn adopt_child(t: &mut Table, child: pid_t, options: c_int, seized: bool, watch: bool) {
     let flags = O_RDWR | O_NONBLOCK | O_CLOEXEC;
     let Ok(trace) = os::open(proc_path(child, "trace").as_str(), flags) else {
         return;
     };
     let mut s = Session::new(child, trace, flags, options, seized);
+    // A debugger's inferior's children exec as it does: watched the same way.
+    s.watch_entries = watch;
     s.stop(if seized {
         super::status::Stop::Interrupt
     } else {

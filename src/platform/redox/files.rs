@@ -115,6 +115,18 @@ pub fn poke(s: &mut Session, addr: usize, word: usize) -> Result<()> {
     r
 }
 
+/// Moves `buf` from (or, `write`, to) the tracee's memory at `addr` through `mem`, `fd`,
+/// all or nothing (§4: EFAULT for an unmapped page).
+pub fn transfer(fd: Fd, addr: usize, buf: &mut [u8], write: bool) -> Result<()> {
+    let at = isize::try_from(addr).map_err(|_| EFAULT)?;
+    os::lseek(fd, at, SEEK_SET).map_err(|_| EFAULT)?;
+    if write {
+        scheme::write_all(fd, buf)
+    } else {
+        scheme::read_exact(fd, buf)
+    }
+}
+
 /// Closes every handle of a session that left the table (detach, or the tracee is gone).
 /// Closing `trace` detaches and resumes the tracee, or kills it with `O_EXCL` (§1.5).
 pub fn close_all(s: &Session) {

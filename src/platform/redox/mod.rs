@@ -27,4 +27,4 @@ mod table;
 mod tracee;
 mod wait;
 
-pub use dispatch::Sys;
+pub use dispatch::{Sys, process_vm};

@@ -134,28 +134,60 @@ pub fn set_fpregs(pid: pid_t, image: &[u8; regs::LINUX_FPREGS_BYTES]) -> Result<
     with_stopped(pid, |s, _| write_fpregs(s, image).map(|()| 0))
 }
 
+/// The debug register a `struct user` offset names, if it does (`u_debugreg[8]`,
+/// arch/x86/include/asm/user_64.h).
+fn debugreg(offset: usize) -> Option<usize> {
+    offset
+        .checked_sub(regs::LINUX_DR0)
+        .map(|d| d / 8)
+        .filter(|&n| n < 8)
+}
+
+/// DR7's local and global enable bits (L0..G3, Intel SDM 17.2.4).
+const DR7_ENABLE: u64 = 0xff;
+
 /// PTRACE_PEEKUSER: a word of the kernel's `struct user`. Registers come from the register
-/// view; every other valid offset (fpvalid, debug registers, which Redox lacks) reads 0, as
+/// view; the debug registers are what the tracer wrote (arch/x86/kernel/ptrace.c
+/// `ptrace_get_debugreg`: DR4/DR5 read 0); every other valid offset (fpvalid) reads 0, as
 /// unused fields do on Linux. Misaligned or out-of-range offsets: EIO.
 pub fn peek_user(pid: pid_t, offset: usize) -> Result<c_long> {
     with_stopped(pid, |s, stop| {
         if !offset.is_multiple_of(8) || offset >= regs::LINUX_USER_BYTES {
             return Err(EIO);
         }
-        match (offset < REGS_BYTES).then_some(offset) {
-            Some(at) => linux_regs(s, stop).map(|v| v.word_at(at).unwrap_or(0) as c_long),
-            // u_debugreg[6]: Linux shows DR6's reset value, 0xffff0ff0 (Intel SDM 17.2.3).
-            None if offset == regs::LINUX_DR6 => Ok(0xffff_0ff0),
-            None => Ok(0),
+        if offset < REGS_BYTES {
+            return linux_regs(s, stop).map(|v| v.word_at(offset).unwrap_or(0) as c_long);
         }
+        Ok(match debugreg(offset) {
+            Some(4 | 5) | None => 0,
+            Some(n) => s.debugreg.get(n).copied().unwrap_or(0) as c_long,
+        })
     })
 }
 
-/// PTRACE_POKEUSER: registers only; the debug registers do not exist on Redox (EIO).
+/// PTRACE_POKEUSER: the registers, and the debug registers as far as Redox can honour them:
+/// it has none (docs/redox-gaps.md), so addresses (DR0..DR3) and DR6 are kept for PEEKUSER,
+/// and DR7 may be written as long as it enables nothing (gdb writes 0 into every new task);
+/// enabling a breakpoint is EIO. DR4/DR5 and the rest of `struct user` are EIO, as on Linux
+/// (arch/x86/kernel/ptrace.c `ptrace_set_debugreg`, `arch_ptrace`).
 pub fn poke_user(pid: pid_t, offset: usize, word: usize) -> Result<c_long> {
     with_stopped(pid, |s, stop| {
         if !offset.is_multiple_of(8) || offset >= regs::LINUX_USER_BYTES {
             return Err(EIO);
+        }
+        if let Some(n) = debugreg(offset) {
+            let word = word as u64;
+            let refused = match n {
+                4 | 5 => true,
+                7 => word & DR7_ENABLE != 0,
+                _ => false,
+            };
+            let slot = s.debugreg.get_mut(n).ok_or(EIO)?;
+            if refused {
+                return Err(EIO);
+            }
+            *slot = word;
+            return Ok(0);
         }
         let mut view = linux_regs(s, stop)?;
         if offset >= REGS_BYTES || !view.set_word_at(offset, word as u64) {

@@ -18,8 +18,8 @@ pub const LINUX_REGS_BYTES: usize = size_of::<UserRegs>();
 /// Bytes in the kernel's x86_64 `struct user`: PEEKUSER/POKEUSER offsets must be below this
 /// (arch/x86/include/asm/user_64.h).
 pub const LINUX_USER_BYTES: usize = 928;
-/// Offset of `u_debugreg[6]` in the kernel's `struct user`.
-pub const LINUX_DR6: usize = 0x380;
+/// Offset of `u_debugreg[0]` in the kernel's `struct user`.
+pub const LINUX_DR0: usize = 0x350;
 
 const _: () = assert!(REDOX_FLOAT_BYTES == 416 && LINUX_REGS_BYTES == 27 * 8);
 

@@ -27,12 +27,6 @@ pub fn stopped(pid: pid_t) -> Result<Stop> {
     table::lock().get(pid).ok_or(ESRCH)?.stopped()
 }
 
-/// ESRCH unless `pid` is a tracee of ours, stopped or not (Linux's check for PTRACE_KILL and
-/// PTRACE_INTERRUPT, kernel/ptrace.c `ptrace_check_attach` with `ignore_state`).
-pub fn traced(pid: pid_t) -> Result<()> {
-    table::lock().get(pid).map(drop).ok_or(ESRCH)
-}
-
 /// Runs `f` on the session of stopped tracee `pid`, under the lock.
 fn with_stopped<R>(pid: pid_t, f: impl FnOnce(&mut Session, Stop) -> Result<R>) -> Result<R> {
     let mut t = table::lock();
@@ -73,9 +67,21 @@ pub fn attach(pid: pid_t) -> Result<c_long> {
         return Err(EPERM);
     }
     let mut t = table::lock();
+    // Read before `trace` is opened, which makes the process a tracee (state `t` on Linux).
+    let stopped = os::job_stopped(pid);
     let (fd, flags) = driver::open_trace(&t, pid, false, false)?;
     let mut s = Session::new(pid, fd, flags, 0, false);
     s.attaching = true;
+    if stopped {
+        // Already in a job-control stop: Linux reports that as a group-stop, and the
+        // attach's SIGSTOP once a restart ends it (kernel/ptrace.c `ptrace_attach`).
+        s.attached_stopped();
+        s.notify = true;
+        driver::add(&mut t, s)?;
+        pump::ensure(&mut t)?;
+        driver::deliver(&mut t, true);
+        return Ok(0);
+    }
     let arm = s.resumed(s.rearm());
     driver::add(&mut t, s)?;
     pump::ensure(&mut t)?;
@@ -184,6 +190,28 @@ pub fn set_options(pid: pid_t, options: usize) -> Result<c_long> {
     })
 }
 
+/// PTRACE_INTERRUPT: ESRCH unless traced (stopped or not, kernel/ptrace.c
+/// `ptrace_check_attach` with `ignore_state`), EIO unless seized; a running tracee is sent
+/// SIGSTOP, whose signal stop is reported as PTRACE_EVENT_STOP (docs/redox-gaps.md).
+pub fn interrupt(pid: pid_t) -> Result<c_long> {
+    let mut t = table::lock();
+    let s = t.get_mut(pid).ok_or(ESRCH)?;
+    if s.interrupt()? {
+        os::kill(pid, SIGSTOP)?;
+    }
+    Ok(0)
+}
+
+/// PTRACE_LISTEN: see `Session::listen`.
+pub fn listen(pid: pid_t) -> Result<c_long> {
+    let mut t = table::lock();
+    let s = t.get_mut(pid).ok_or(ESRCH)?;
+    if let Some(flags) = s.listen()? {
+        driver::write(s.trace, flags)?;
+    }
+    Ok(0)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Event and signal information
 
@@ -251,6 +279,28 @@ pub fn sigmask_size(size: usize) -> Result<()> {
 /// PTRACE_PEEKTEXT / PEEKDATA.
 pub fn peek(pid: pid_t, addr: usize) -> Result<c_long> {
     with_stopped(pid, |s, _| files::peek(s, addr))
+}
+
+/// Moves `buf` from (or to) the memory of process `pid` at `addr` (`process_vm_readv`): through
+/// the session's `mem` for a tracee, running or not, else through a `mem` opened for the call
+/// (ESRCH or EPERM by the v2020 open rules, §1.2, as Linux's `process_vm_readv` answers).
+pub fn transfer(pid: pid_t, addr: usize, buf: &mut [u8], write: bool) -> Result<()> {
+    let mut t = table::lock();
+    if let Some(s) = t.get_mut(pid) {
+        let fd = files::open(s, tracee::File::Mem)?;
+        // The handle's cursor moves: the next PEEK seeks.
+        s.mem_cursor = None;
+        return files::transfer(fd, addr, buf, write);
+    }
+    drop(t);
+    if pid <= 0 {
+        return Err(ESRCH);
+    }
+    let path = scheme::proc_path(pid, "mem");
+    let fd = os::open(path.as_str(), O_RDWR | O_CLOEXEC)?;
+    let r = files::transfer(fd, addr, buf, write);
+    let _ = os::close(fd);
+    r
 }
 
 /// PTRACE_POKETEXT / POKEDATA.

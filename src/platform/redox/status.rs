@@ -117,22 +117,31 @@ pub fn wants_new_tasks(options: c_int) -> bool {
     options & (PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE) != 0
 }
 
+/// What kind of task a clone event made, as far as it can be told (docs/redox-gaps.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NewTask {
+    /// A vfork: the parent sleeps inside the clone syscall with `CLONE_VFORK`.
+    Vfork,
+    /// A thread (or any task sharing the parent's memory).
+    Thread,
+    /// A process.
+    Process,
+}
+
 /// The event a new task is reported with, or None when the tracer did not ask for its kind
-/// (Linux then neither stops the parent nor attaches the child). A vfork is recognised from
-/// the parent, which sleeps inside the clone syscall. Redox's `PTRACE_EVENT_CLONE` does not say
-/// whether any other new task is a thread or a process (docs/redox-protocol.md §2.4), so a tracer that asked
-/// for forks sees FORK, else CLONE.
-pub fn clone_event(options: c_int, vfork: bool) -> Option<c_int> {
+/// (Linux then neither stops the parent nor attaches the child; kernel/fork.c
+/// `kernel_clone`: VFORK for `CLONE_VFORK`, CLONE when the exit signal is not SIGCHLD, as for
+/// threads, else FORK). Redox's `PTRACE_EVENT_CLONE` names no kind (docs/redox-protocol.md
+/// §2.4): a vfork is recognised from the parent, which sleeps in the clone syscall, and a
+/// thread from the memory it shares with its parent.
+pub fn clone_event(options: c_int, kind: NewTask) -> Option<c_int> {
     use crate::header::sys_ptrace::{PTRACE_O_TRACECLONE, PTRACE_O_TRACEFORK, PTRACE_O_TRACEVFORK};
-    if vfork {
-        (options & PTRACE_O_TRACEVFORK != 0).then_some(PTRACE_EVENT_VFORK)
-    } else if options & PTRACE_O_TRACEFORK != 0 {
-        Some(PTRACE_EVENT_FORK)
-    } else if options & PTRACE_O_TRACECLONE != 0 {
-        Some(PTRACE_EVENT_CLONE)
-    } else {
-        None
-    }
+    let (option, event) = match kind {
+        NewTask::Vfork => (PTRACE_O_TRACEVFORK, PTRACE_EVENT_VFORK),
+        NewTask::Thread => (PTRACE_O_TRACECLONE, PTRACE_EVENT_CLONE),
+        NewTask::Process => (PTRACE_O_TRACEFORK, PTRACE_EVENT_FORK),
+    };
+    (options & option != 0).then_some(event)
 }
 
 /// Event codes re-exported for the request code.

@@ -2,9 +2,9 @@
 //! was thread-local, docs/redox-protocol.md §6.4), behind the backend's one lock.
 //!
 //! Fixed capacity, so that `waitpid` (which a SIGCHLD handler may call) never allocates. A
-//! process forked by the tracer starts with an empty table: the atfork handler forgets the
-//! parent's sessions without closing them (on Redox the child's copies of the handles share
-//! the parent's descriptions; closing them would not detach, and they are close-on-exec).
+//! process forked by the tracer starts with an empty table: the atfork handler drops the
+//! child's copies of the parent's handles and connections (`os::after_fork`; closing a copy
+//! does not detach, docs/redox-protocol.md §2.7).
 //! Every change to the table wakes the threads sleeping in `waitpid` ([`WAKE`]).
 #![forbid(unsafe_code)]
 
@@ -84,6 +84,10 @@ pub fn lock() -> Locked {
 extern "C" fn after_fork() {
     TABLE.reset_after_fork();
     let mut t = TABLE.lock();
+    let handles = t
+        .iter()
+        .flat_map(|s| s.files.iter().flatten().copied().chain([s.trace]));
+    os::after_fork(handles.chain(t.events));
     t.pids = [0; CAPACITY];
     for slot in t.slots.iter_mut() {
         *slot = None;

@@ -56,13 +56,16 @@ pub enum State {
     },
 }
 
-/// How a TRACEME child reaches its exec stop (v2020 has no exec stop: docs/redox-protocol.md
-/// §9.1.4).
+/// How a tracee reaches its exec stop (v2020 has no exec stop: docs/redox-protocol.md
+/// §9.1.4). An exec is caught at its syscall entry, where the tracee is parked, so that the
+/// exec stop holds it before the new program runs a line (a debugger plants its
+/// breakpoints there), whatever the tracer's process is doing: `ADDRSPACE_SWITCH` comes while
+/// the new program already runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exec {
-    /// Nothing to do.
-    Idle,
-    /// Before its first exec: every syscall entry is looked at for the exec.
+    /// The syscall entries of a TRACEME child are looked at for an exec (armed for it,
+    /// [`Session::watch_entries`]); any other tracee's exec is seen by its `ADDRSPACE_SWITCH`
+    /// event.
     Watch,
     /// At the exec: a forced single step, which survives `fexec` (kernel `039f7f5c`), stops it
     /// at the new program's start, where `stop` is reported.
@@ -137,8 +140,13 @@ pub struct Session {
     pub mem_cursor: Option<usize>,
     /// A signal we sent before a resuming write: its signal stop is not reported.
     pub inject: Option<c_int>,
-    /// The TRACEME exec watch.
+    /// The exec watch.
     pub exec: Exec,
+    /// A PTRACE_TRACEME child (the inferior of a debugger, which starts it through a shell):
+    /// its syscall entries are armed for the exec watch whatever the tracer asked, one
+    /// `regs/int` read each (docs/redox-gaps.md). Not for tracees attached by a signal, whose
+    /// duplicate events (§2.5) an armed entry stop would let through.
+    pub watch_entries: bool,
     /// The stop event a reported event stop stands in front of, handled at the next restart
     /// (Linux orders e.g. a clone event before the clone's syscall exit).
     pub deferred: Option<PtraceEvent>,
@@ -158,8 +166,17 @@ pub struct Session {
     pub quiet_sigcont: bool,
     /// PTRACE_ATTACH sent SIGSTOP: its signal stop is the attach stop.
     pub attaching: bool,
+    /// PTRACE_INTERRUPT sent SIGSTOP: its signal stop is the PTRACE_EVENT_STOP stop.
+    pub interrupting: bool,
+    /// PTRACE_LISTEN: the tracee sits in a job-control stop; the signal stop of the SIGCONT
+    /// that ends it is reported as PTRACE_EVENT_STOP first.
+    pub listening: bool,
     /// The tracer has not been sent SIGCHLD for the current stop (or end) yet.
     pub notify: bool,
+    /// x86 `u_debugreg[0..8]` as the tracer wrote them (docs/redox-gaps.md: kept, never
+    /// enabled, since Redox has no debug registers).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    pub debugreg: [u64; 8],
     /// Reported stopped at a VFORK event with PTRACE_O_TRACEVFORKDONE: the child until the
     /// vfork returns, whose syscall-exit stop stands in for Linux's VFORK_DONE stop.
     pub vfork_done: Option<pid_t>,
@@ -173,8 +190,9 @@ pub enum Need {
     Nothing,
     /// The number of the syscall whose entry the tracee is stopped at (the exec watch).
     SyscallNumber,
-    /// Whether the tracee, at its clone event, is inside a vfork.
-    Vfork,
+    /// What kind of task the tracee's clone event made (the answer is a `NewTask`, coded
+    /// by [`new_task_fact`]).
+    NewTask,
 }
 
 /// What an event transition asks the driver to do, in this order.
@@ -279,6 +297,23 @@ pub fn stop_of(e: &PtraceEvent) -> Option<Stop> {
     })
 }
 
+/// The fact [`Need::NewTask`] asks for, as a number.
+pub fn new_task_fact(kind: status::NewTask) -> u64 {
+    match kind {
+        status::NewTask::Process => 0,
+        status::NewTask::Vfork => 1,
+        status::NewTask::Thread => 2,
+    }
+}
+
+fn new_task_of(fact: Option<u64>) -> status::NewTask {
+    match fact {
+        Some(1) => status::NewTask::Vfork,
+        Some(2) => status::NewTask::Thread,
+        _ => status::NewTask::Process,
+    }
+}
+
 fn same(a: &PtraceEvent, b: &PtraceEvent) -> bool {
     a.cause == b.cause && (a.a, a.b, a.c, a.d, a.e, a.f) == (b.a, b.b, b.c, b.d, b.e, b.f)
 }
@@ -303,7 +338,8 @@ impl Session {
             sysemu: false,
             mem_cursor: None,
             inject: None,
-            exec: Exec::Idle,
+            exec: Exec::Watch,
+            watch_entries: false,
             deferred: None,
             duplicate: (None, 0),
             siginfo: None,
@@ -312,7 +348,11 @@ impl Session {
             job_stop: false,
             quiet_sigcont: false,
             attaching: false,
+            interrupting: false,
+            listening: false,
             notify: false,
+            // DR6 reads as its reset value until written (Intel SDM 17.2.3).
+            debugreg: [0, 0, 0, 0, 0, 0, 0xffff_0ff0, 0],
             vfork_done: None,
         }
     }
@@ -393,12 +433,24 @@ impl Session {
         }
     }
 
+    /// The stop Linux reports after a successful execve (ptrace(2) "execve(2) under ptrace").
+    fn exec_stop(&self) -> Stop {
+        if self.options & PTRACE_O_TRACEEXEC != 0 {
+            Stop::Event(status::EVENT_EXEC)
+        } else {
+            Stop::ExecTrap
+        }
+    }
+
     /// Breakpoint flags the library arms for itself, whatever the tracer asked: syscall entries
-    /// during the exec watch, the vfork's syscall exit.
+    /// during the exec watch, the single step to an exec stop, the vfork's syscall exit.
     fn internal_flags(&self) -> u64 {
         let mut flags = 0;
-        if self.exec == Exec::Watch {
+        if self.exec == Exec::Watch && self.watch_entries {
             flags |= PtraceFlags::PTRACE_STOP_PRE_SYSCALL.bits();
+        }
+        if let Exec::Step { forced: true, .. } = self.exec {
+            flags |= PtraceFlags::PTRACE_STOP_SINGLESTEP.bits();
         }
         if self.vfork_done.is_some() {
             flags |= PtraceFlags::PTRACE_STOP_POST_SYSCALL.bits();
@@ -428,9 +480,10 @@ impl Session {
         if e.cause.contains(PtraceFlags::PTRACE_EVENT_CLONE)
             && status::wants_new_tasks(self.options)
         {
-            Need::Vfork
+            Need::NewTask
         } else if stop_of(e) == Some(Stop::SyscallEntry)
             && self.exec == Exec::Watch
+            && self.watch_entries
             && matches!(self.state, State::Running)
         {
             Need::SyscallNumber
@@ -469,8 +522,9 @@ impl Session {
         if cause.intersects(PtraceFlags::PTRACE_EVENT_MASK) {
             let stop = if cause.contains(PtraceFlags::PTRACE_EVENT_CLONE) {
                 let child = e.a as pid_t;
-                let vfork = fact == Some(1);
-                let Some(event) = status::clone_event(self.options, vfork) else {
+                let kind = new_task_of(fact);
+                let vfork = kind == status::NewTask::Vfork;
+                let Some(event) = status::clone_event(self.options, kind) else {
                     fx.child = Some((child, false));
                     return fx;
                 };
@@ -488,11 +542,20 @@ impl Session {
             } else if matches!(self.exec, Exec::Step { .. }) {
                 // An exec already announced by its syscall entry (the exec watch).
                 return fx;
-            } else if self.options & PTRACE_O_TRACEEXEC != 0 {
-                self.event_msg = self.pid as c_ulong;
-                Stop::Event(status::EVENT_EXEC)
             } else {
-                Stop::ExecTrap
+                // An exec whose entry was not watched (a tracee attached by a signal): under
+                // PTRACE_SYSCALL its syscall exit holds it right away; else a single step,
+                // which survives the exec (kernel `039f7f5c`), as soon as this event is read
+                // (the new program may have run a few instructions, docs/redox-gaps.md).
+                let forced = !wanted(Stop::SyscallExit, self.last_request);
+                self.exec = Exec::Step {
+                    stop: self.exec_stop(),
+                    forced,
+                };
+                if forced {
+                    fx.write = Some(self.resumed(self.rearm()));
+                }
+                return fx;
             };
             if let Some(flags) = fx.write {
                 // `resumed` resets the state, so it comes before the pseudo-stop is entered.
@@ -521,15 +584,51 @@ impl Session {
             self.stop(Stop::Event(status::EVENT_VFORK_DONE));
             return fx;
         }
-        // The single step of the exec watch stands in for the exec stop.
-        if let Exec::Step { stop, forced } = self.exec {
+        // The single step of the exec watch stands in for the exec stop. Without
+        // PTRACE_O_TRACEEXEC that stop is a SIGTRAP sent to the tracee, which Linux delivers
+        // after the execve's syscall-exit stop; PTRACE_EVENT_EXEC comes before it.
+        if let Exec::Step { stop, forced } = self.exec
+            && !(stop == Stop::ExecTrap && stop_of(e) == Some(Stop::SyscallExit))
+        {
             let ours = forced && stop_of(e) == Some(Stop::Step);
-            self.exec = Exec::Idle;
-            self.deferred = (!ours).then_some(*e);
+            if ours && wanted(Stop::SyscallExit, self.last_request) {
+                // The execve's syscall-exit stop, which no Redox stop shows after an exec
+                // (v2020's fexec does not return to a POST_SYSCALL site; the step skips it):
+                // it is reported from this parked stop, 0 in `rax` as Linux's execve returns.
+                let exit = PtraceEvent {
+                    cause: PtraceFlags::PTRACE_STOP_POST_SYSCALL,
+                    ..Default::default()
+                };
+                if stop == Stop::ExecTrap {
+                    // Linux: the exit first, then the SIGTRAP, a signal-delivery-stop.
+                    self.deferred = Some(PtraceEvent {
+                        cause: PtraceFlags::PTRACE_STOP_SIGNAL,
+                        a: status::SIGTRAP as usize,
+                        ..Default::default()
+                    });
+                    self.exec = Exec::Watch;
+                    self.event_msg = 2;
+                    self.stop(Stop::SyscallExit);
+                    return fx;
+                }
+                self.deferred = Some(exit);
+            } else {
+                self.deferred = (!ours).then_some(*e);
+            }
+            self.exec = Exec::Watch;
+            // ptrace(2) PTRACE_EVENT_EXEC: the message is the tracee's (former) thread id.
+            self.event_msg = self.pid as c_ulong;
             self.stop(stop);
             return fx;
         }
         let stop = match stop_of(e) {
+            // The attach to a stopped process: the SIGCONT that ended its group-stop stands in
+            // for the attach's SIGSTOP, which Linux delivers then.
+            Some(Stop::Signal(SIGCONT)) if self.quiet_sigcont && self.attaching => {
+                self.quiet_sigcont = false;
+                self.attaching = false;
+                Stop::Attached
+            }
             Some(Stop::Signal(SIGCONT)) if self.quiet_sigcont => {
                 // The SIGCONT we sent to end a job-control stop: discard it unseen.
                 self.quiet_sigcont = false;
@@ -542,6 +641,18 @@ impl Session {
             Some(Stop::Signal(SIGSTOP)) if self.attaching => {
                 self.attaching = false;
                 Stop::Attached
+            }
+            // The SIGSTOP PTRACE_INTERRUPT sent: its stop is PTRACE_EVENT_STOP.
+            Some(Stop::Signal(SIGSTOP)) if self.interrupting => {
+                self.interrupting = false;
+                Stop::Interrupt
+            }
+            // SIGCONT ends a LISTEN: Linux reports PTRACE_EVENT_STOP, then, at the next
+            // restart, SIGCONT's own signal-delivery-stop (ptrace(2) PTRACE_LISTEN).
+            Some(Stop::Signal(SIGCONT)) if self.listening => {
+                self.listening = false;
+                self.deferred = Some(*e);
+                Stop::Interrupt
             }
             Some(Stop::Signal(sig)) if self.inject == Some(sig) => {
                 // A signal we injected: deliver it without a report. A stop signal without a
@@ -583,20 +694,24 @@ impl Session {
         fx
     }
 
-    /// A syscall entry of a TRACEME child before its first exec (`nr`, when known): at the
+    /// A syscall entry seen by the exec watch (`nr`, when known): at the
     /// exec, force a single step and report that as Linux's exec stop; any other syscall is
     /// resumed, or reported if the tracer asked for syscall stops.
     fn watch_exec(&mut self, nr: Option<u64>) -> Effects {
         let mut fx = Effects::default();
         if nr.is_some_and(|nr| super::os::EXEC_SYSCALLS.contains(&nr)) {
-            let stop = if self.options & PTRACE_O_TRACEEXEC != 0 {
-                Stop::Event(status::EVENT_EXEC)
-            } else {
-                Stop::ExecTrap
+            self.exec = Exec::Step {
+                stop: self.exec_stop(),
+                forced: true,
             };
-            self.exec = Exec::Step { stop, forced: true };
-            self.event_msg = self.pid as c_ulong;
-            fx.write = Some(self.resumed(armed(self.options, PTRACE_SINGLESTEP)));
+            if wanted(Stop::SyscallEntry, self.last_request) {
+                // PTRACE_SYSCALL: Linux reports the execve's entry, then the exec stop, then
+                // its exit; the step is armed by the restart from this entry.
+                self.event_msg = 1;
+                self.stop(Stop::SyscallEntry);
+                return fx;
+            }
+            fx.write = Some(self.resumed(self.rearm()));
             return fx;
         }
         if wanted(Stop::SyscallEntry, self.last_request) {
@@ -639,11 +754,14 @@ impl Session {
             self.siginfo = None;
             return Ok(Plan::FromPseudo(armed(self.options, request)));
         }
-        let stop = match self.stopped()? {
+        let (stop, sig) = match self.stopped()? {
             // The attach stop is SIGSTOP's signal-delivery-stop (a real one after
             // PTRACE_ATTACH; a clone child's freeze is resumed the same way harmlessly).
-            Stop::Attached => Stop::Signal(SIGSTOP),
-            stop => stop,
+            Stop::Attached => (Stop::Signal(SIGSTOP), sig),
+            // PTRACE_EVENT_STOP is no signal-delivery-stop: the restart's signal is dropped
+            // (ptrace(2) "PTRACE_EVENT_STOP"), and the SIGSTOP behind an interrupt stop too.
+            Stop::Interrupt => (Stop::Signal(SIGSTOP), 0),
+            stop => (stop, sig),
         };
         let mut flags = armed(self.options, request);
         let mut inject = None;
@@ -710,7 +828,7 @@ impl Session {
     /// A job-control stop (from the operating system's `waitpid`) of a tracee resumed with a
     /// stop signal: its group-stop, already reported by the caller.
     pub fn on_group_stop(&mut self, sig: c_int) -> Option<c_int> {
-        if !self.job_stop {
+        if !self.job_stop || self.listening {
             return None;
         }
         self.job_stop = false;
@@ -730,8 +848,50 @@ impl Session {
     /// its exec. Returns the flags to write.
     pub fn traceme_attached(&mut self) -> u64 {
         self.quiet_sigcont = true;
-        self.exec = Exec::Watch;
+        self.watch_entries = true;
         self.resumed(armed(0, PTRACE_CONT))
+    }
+
+    /// PTRACE_INTERRUPT of a seized tracee: true when SIGSTOP must be sent, whose signal stop
+    /// becomes the PTRACE_EVENT_STOP stop (v2020 cannot stop a running tracee at will, but it
+    /// stops one at a signal, docs/redox-protocol.md §2.4). A stopped or listening tracee is
+    /// left as it is.
+    pub fn interrupt(&mut self) -> Result<bool> {
+        if !self.seized {
+            return Err(EIO);
+        }
+        if self.state != State::Running || self.interrupting || self.listening {
+            return Ok(false);
+        }
+        self.interrupting = true;
+        Ok(true)
+    }
+
+    /// PTRACE_LISTEN: only in a PTRACE_EVENT_STOP stop of a seized tracee (EIO otherwise,
+    /// kernel/ptrace.c `ptrace_request`). The tracee is left in (or put into) a job-control
+    /// stop, which a `trace` write does not end (§5.1): at an interrupt stop its SIGSTOP is
+    /// delivered. Returns the flags to write, if any.
+    pub fn listen(&mut self) -> Result<Option<u64>> {
+        let stop = self.stopped()?;
+        if !self.seized || !matches!(stop, Stop::Interrupt | Stop::Group { .. }) {
+            return Err(EIO);
+        }
+        self.listening = true;
+        self.job_stop = false;
+        if matches!(self.state, State::Pseudo { .. }) || matches!(stop, Stop::Group { .. }) {
+            self.state = State::Running;
+            return Ok(None);
+        }
+        Ok(Some(self.resumed(self.rearm())))
+    }
+
+    /// PTRACE_ATTACH found the process in a job-control stop: it is in its group-stop, as
+    /// Linux reports it (not seized: GETSIGINFO is EINVAL there).
+    pub fn attached_stopped(&mut self) {
+        self.stop(Stop::Group {
+            sig: SIGSTOP,
+            seized: false,
+        });
     }
 
     /// PTRACE_KILL: ignore its stops until it is gone. Returns the flags that release the
@@ -764,6 +924,11 @@ mod tests {
 
     const IGNORE: u64 = PtraceFlags::PTRACE_FLAG_IGNORE.bits();
 
+    /// What a resume in the mode of PTRACE_CONT writes.
+    fn cont() -> u64 {
+        armed(0, PTRACE_CONT)
+    }
+
     #[test]
     fn syscall_stop_is_reported_once() {
         let mut s = running(0, PTRACE_SYSCALL);
@@ -778,7 +943,7 @@ mod tests {
     fn unwanted_syscall_stop_is_resumed() {
         let mut s = running(0, PTRACE_CONT);
         let fx = s.on_event(&event(PtraceFlags::PTRACE_STOP_POST_SYSCALL, 0, 0), None);
-        assert_eq!(fx.write, Some(armed(0, PTRACE_CONT)));
+        assert_eq!(fx.write, Some(cont()));
         assert_eq!(s.state, State::Running);
     }
 
@@ -792,7 +957,7 @@ mod tests {
         assert_eq!(fx, Effects::default());
         // Killed where it stood: its exit is recorded and it is let go.
         let fx = s.on_event(&event(PtraceFlags::PTRACE_STOP_EXIT, 9, 0), None);
-        assert_eq!(fx.write, Some(armed(0, PTRACE_CONT)));
+        assert_eq!(fx.write, Some(cont()));
         s.on_gone();
         assert_eq!(s.state, State::Gone { status: Some(9) });
     }
@@ -836,12 +1001,12 @@ mod tests {
                 flags,
                 inject: Some(12),
                 end_group_stop: false
-            } if flags == armed(0, PTRACE_CONT) | IGNORE
+            } if flags == cont() | IGNORE
         ));
         // The duplicate of the old stop, then the injected signal's own stop.
         assert_eq!(s.on_event(&stop, None), Effects::default());
         let fx = s.on_event(&event(PtraceFlags::PTRACE_STOP_SIGNAL, 12, 2), None);
-        assert_eq!(fx.write, Some(armed(0, PTRACE_CONT)));
+        assert_eq!(fx.write, Some(cont()));
         assert_eq!(s.take_report(true), None);
         assert!(!s.job_stop);
     }
@@ -851,9 +1016,13 @@ mod tests {
         let mut s = running(PTRACE_O_TRACECLONE, PTRACE_CONT);
         assert_eq!(
             s.needs(&event(PtraceFlags::PTRACE_EVENT_CLONE, 200, 0)),
-            Need::Vfork
+            Need::NewTask
         );
-        let fx = s.on_event(&event(PtraceFlags::PTRACE_EVENT_CLONE, 200, 0), Some(0));
+        let thread = new_task_fact(status::NewTask::Thread);
+        let fx = s.on_event(
+            &event(PtraceFlags::PTRACE_EVENT_CLONE, 200, 0),
+            Some(thread),
+        );
         assert_eq!(fx.child, Some((200, true)));
         assert_eq!(s.take_report(true), Some(0x3057f));
         assert!(!s.regs_cacheable());
@@ -862,6 +1031,31 @@ mod tests {
         assert!(matches!(s.state, State::Stopped { reported: true, .. }));
         // The restart replays the stop it parked at.
         assert!(matches!(s.restart(PTRACE_CONT, 0), Ok(Plan::Replay(_))));
+    }
+
+    #[test]
+    fn threads_and_processes_are_told_apart() {
+        let both = PTRACE_O_TRACEFORK | PTRACE_O_TRACECLONE;
+        for (kind, status) in [
+            (status::NewTask::Process, 0x1057f),
+            (status::NewTask::Thread, 0x3057f),
+        ] {
+            let mut s = running(both, PTRACE_CONT);
+            let fx = s.on_event(
+                &event(PtraceFlags::PTRACE_EVENT_CLONE, 200, 0),
+                Some(new_task_fact(kind)),
+            );
+            assert_eq!(fx.child, Some((200, true)));
+            assert_eq!(s.take_report(true), Some(status));
+        }
+        // Only TRACEFORK: a thread is left untraced.
+        let mut s = running(PTRACE_O_TRACEFORK, PTRACE_CONT);
+        let thread = new_task_fact(status::NewTask::Thread);
+        let fx = s.on_event(
+            &event(PtraceFlags::PTRACE_EVENT_CLONE, 200, 0),
+            Some(thread),
+        );
+        assert_eq!(fx.child, Some((200, false)));
     }
 
     #[test]

@@ -4,9 +4,9 @@
 //! Linux tracer and Linux `wait4` then hides ptrace stops exactly as Redox's `waitpid` does
 //! (kernel/exit.c `wait_consider_task`: a ptraced child is reported to its tracer).
 //!
-//! A program started without the emulator (no `REDOX_PROC_EMU` in its environment, or nobody
-//! listening) sees a Redox without the `trace` handle: every scheme operation fails with
-//! ENOSYS, at once.
+//! The emulator is found through `REDOX_PROC_EMU`, or, when the environment lost it, among
+//! the ancestors (see `connect_ancestor`). A program started without the emulator sees a
+//! Redox without the `trace` handle: every scheme operation fails with ENOSYS, at once.
 //!
 //! Connections: a blocking `trace` read occupies a connection until the tracee stops, so each
 //! request takes an idle connection from a small pool (opening one when none is idle) and
@@ -17,7 +17,9 @@
 use core::ffi::{CStr, c_char, c_int};
 
 use core::sync::atomic::{AtomicI32, AtomicU8, AtomicU32, AtomicUsize, Ordering};
-use redox_proc_wire::{ENV_VAR, REQ_HEADER_LEN, RESP_HEADER_LEN, Request, Response, op};
+use redox_proc_wire::{
+    ENV_VAR, REQ_HEADER_LEN, RESP_HEADER_LEN, Request, Response, SOCKET_PREFIX, op,
+};
 
 use super::Fd;
 use crate::errno::{EFAULT, EINTR, EIO, ENOSYS, Errno, Result};
@@ -47,9 +49,9 @@ const AF_UNIX: usize = 1;
 const SOCK_SEQPACKET: usize = 5;
 const SOCK_CLOEXEC: usize = 0o2000000;
 const MSG_NOSIGNAL: usize = 0x4000;
-/// Largest request or answer this client sends or expects (a 512-byte register file, eight
-/// 56-byte events, a path).
-const BUF: usize = 1024;
+/// Largest request or answer this client sends or expects (a page of `mem`, a 512-byte
+/// register file, eight 56-byte events, a path).
+const BUF: usize = 4096;
 
 unsafe extern "C" {
     /// The C library's `getenv` (the emulator build only exists on Linux, inside a C program).
@@ -61,6 +63,27 @@ unsafe extern "C" {
 static IDLE: [AtomicUsize; 8] = [const { AtomicUsize::new(0) }; 8];
 /// The pid the idle connections belong to.
 static IDLE_PID: AtomicI32 = AtomicI32::new(0);
+/// Every open connection of this process, idle or in use (socket numbers + 1), so that a
+/// forked child can close its copies ([`after_fork`]).
+static OPEN: [AtomicUsize; 32] = [const { AtomicUsize::new(0) }; 32];
+
+/// In the child of a fork: closes the child's copies of the parent's connections. The
+/// emulator knows a client process by its connections, so a copy kept by a child (a TRACEME
+/// tracee, say) would keep a dead tracer's sessions and tracees alive. The parent's sockets
+/// are untouched: the child's are copies. `_handles`, the parent's scheme handles, are not
+/// the child's (the emulator numbers handles per process).
+pub fn after_fork(_handles: impl Iterator<Item = Fd>) {
+    for slot in &IDLE {
+        slot.store(0, Ordering::Relaxed);
+    }
+    for slot in &OPEN {
+        let fd = slot.swap(0, Ordering::AcqRel);
+        if fd != 0 {
+            close_socket(fd - 1);
+        }
+    }
+    IDLE_PID.store(getpid(), Ordering::Release);
+}
 
 /// The emulator's socket name from the environment (the environment of a process does not
 /// change the emulator it runs under; it is read at each connect, which is rare).
@@ -78,8 +101,16 @@ fn socket_name() -> Option<&'static [u8]> {
     (!bytes.is_empty() && bytes.len() < 100).then_some(bytes)
 }
 
+/// Connects to the emulator: the one named in the environment, else the nearest ancestor
+/// that is one (a descendant that cleared its environment, e.g. `execve(path, argv, NULL)`).
 fn connect() -> Result<usize> {
-    let name = socket_name().ok_or(ENOSYS)?;
+    match socket_name() {
+        Some(name) => connect_to(name),
+        None => connect_ancestor(),
+    }
+}
+
+fn connect_to(name: &[u8]) -> Result<usize> {
     // SAFETY: plain values.
     let fd = unsafe { syscall4(nr::SOCKET, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, 0) }?;
     // struct sockaddr_un: sa_family_t, then the path; abstract names start with a NUL byte.
@@ -88,17 +119,143 @@ fn connect() -> Result<usize> {
     for (dst, src) in addr.iter_mut().skip(3).zip(name) {
         *dst = *src;
     }
-    let len = 3 + name.len();
+    let len = 3 + name.len().min(addr.len() - 3);
     // SAFETY: `addr` is a valid sockaddr_un of `len` bytes for the duration of the call.
     let r = unsafe { syscall4(nr::CONNECT, fd, addr.as_ptr() as usize, len, 0) };
     if r.is_err() {
         close_socket(fd);
         return Err(ENOSYS);
     }
+    // Remembered for `after_fork` while a slot is free (a fuller process only risks the leak
+    // that function prevents).
+    let _ = OPEN.iter().any(|slot| {
+        slot.compare_exchange(0, fd + 1, Ordering::AcqRel, Ordering::Relaxed)
+            .is_ok()
+    });
     Ok(fd)
 }
 
+/// The emulator found among the ancestors (0: not looked for or none). Kept across `fork`: a
+/// child has the same emulator ancestor.
+static ANCESTOR: AtomicI32 = AtomicI32::new(0);
+
+/// The emulator is a child subreaper (prctl(2) `PR_SET_CHILD_SUBREAPER`), so it stays an
+/// ancestor of every process started under it, and listens on `SOCKET_PREFIX` + its pid.
+/// Walk the parent chain (`getppid`, then field 4 of `/proc/PID/stat`) and try each
+/// ancestor's name; accept a listener only if `SO_PEERCRED` on the connected socket — the
+/// listening process, fixed by the kernel at `listen(2)` (net/unix/af_unix.c
+/// `unix_stream_connect` → `copy_peercred`) — is that ancestor, so a name taken by another
+/// process is never trusted.
+fn connect_ancestor() -> Result<usize> {
+    let known = ANCESTOR.load(Ordering::Relaxed);
+    if known > 0 {
+        return connect_pid(known).ok_or(ENOSYS);
+    }
+    // SAFETY: getppid takes no arguments and cannot fail.
+    let mut pid = unsafe { syscall4(nr::GETPPID, 0, 0, 0, 0) }.map_or(0, |p| p as pid_t);
+    for _ in 0..256 {
+        if pid <= 0 {
+            break;
+        }
+        if let Some(fd) = connect_pid(pid) {
+            ANCESTOR.store(pid, Ordering::Relaxed);
+            return Ok(fd);
+        }
+        if pid == 1 {
+            break;
+        }
+        pid = parent_of(pid).unwrap_or(0);
+    }
+    Err(ENOSYS)
+}
+
+/// Connects to the name of emulator `pid` and checks that `pid` is listening there.
+fn connect_pid(pid: pid_t) -> Option<usize> {
+    let mut name = [0u8; 40];
+    let prefix = SOCKET_PREFIX.as_bytes();
+    name.get_mut(..prefix.len())?.copy_from_slice(prefix);
+    let len = prefix.len() + write_decimal(name.get_mut(prefix.len()..)?, pid as u32)?;
+    let fd = connect_to(name.get(..len)?).ok()?;
+    // struct ucred { pid, uid, gid }.
+    let mut cred = [0i32; 3];
+    let mut clen: u32 = 12;
+    const SOL_SOCKET: usize = 1;
+    const SO_PEERCRED: usize = 17;
+    let args = [
+        fd,
+        SOL_SOCKET,
+        SO_PEERCRED,
+        cred.as_mut_ptr() as usize,
+        &mut clen as *mut u32 as usize,
+        0,
+    ];
+    // SAFETY: `cred` and `clen` are live locals of the sizes given.
+    let ok = unsafe { syscall6(nr::GETSOCKOPT, args) }.is_ok() && cred[0] == pid;
+    if ok {
+        Some(fd)
+    } else {
+        close_socket(fd);
+        None
+    }
+}
+
+/// Writes `v` in decimal; returns the number of bytes.
+fn write_decimal(out: &mut [u8], mut v: u32) -> Option<usize> {
+    let mut digits = [0u8; 10];
+    let mut n = 0;
+    loop {
+        *digits.get_mut(n)? = b'0' + (v % 10) as u8;
+        n += 1;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for i in 0..n {
+        *out.get_mut(i)? = *digits.get(n - 1 - i)?;
+    }
+    Some(n)
+}
+
+/// The parent of `pid`: field 4 of `/proc/PID/stat`, after the `)` closing field 2.
+fn parent_of(pid: pid_t) -> Option<pid_t> {
+    let mut path = [0u8; 32];
+    path.get_mut(..6)?.copy_from_slice(b"/proc/");
+    let n = 6 + write_decimal(path.get_mut(6..)?, pid as u32)?;
+    path.get_mut(n..n + 6)?.copy_from_slice(b"/stat\0");
+    const AT_FDCWD: isize = -100;
+    const O_RDONLY_CLOEXEC: usize = 0o2000000;
+    // SAFETY: `path` is a NUL-terminated string for the call.
+    let fd = unsafe {
+        syscall4(
+            nr::OPENAT,
+            AT_FDCWD as usize,
+            path.as_ptr() as usize,
+            O_RDONLY_CLOEXEC,
+            0,
+        )
+    }
+    .ok()?;
+    let mut buf = [0u8; 512];
+    // SAFETY: `buf` is writable for its length.
+    let r = unsafe { syscall4(nr::READ, fd, buf.as_mut_ptr() as usize, buf.len(), 0) };
+    // SAFETY: closing the file just opened.
+    let _ = unsafe { syscall4(nr::CLOSE, fd, 0, 0, 0) };
+    let data = buf.get(..r.ok()?)?;
+    let close = data.iter().rposition(|&b| b == b')')?;
+    // ") S PPID ..."
+    let rest = data.get(close + 4..)?;
+    let mut ppid: i32 = 0;
+    for &b in rest.iter().take_while(|b| b.is_ascii_digit()) {
+        ppid = ppid.checked_mul(10)?.checked_add(i32::from(b - b'0'))?;
+    }
+    Some(ppid)
+}
+
 fn close_socket(fd: usize) {
+    for slot in &OPEN {
+        let _ = slot.compare_exchange(fd + 1, 0, Ordering::AcqRel, Ordering::Relaxed);
+    }
     // SAFETY: closing a socket of ours that nothing else uses.
     let _ = unsafe { syscall4(nr::CLOSE, fd, 0, 0, 0) };
 }
@@ -283,13 +440,58 @@ pub fn waitpid(pid: pid_t, options: c_int, rusage: usize) -> Result<(pid_t, c_in
     Ok((p as pid_t, status))
 }
 
-/// Checks that the caller's `len` bytes at `addr` can be accessed, as the Linux kernel would
-/// before copying: NULL and the first page never are.
-pub fn check_user(addr: usize, len: usize, _write: bool) -> Result<()> {
-    if addr < 4096 || addr.checked_add(len).is_none() {
-        Err(EFAULT)
+/// Copies `src` to the caller's memory at `dst` through the kernel, which checks the address
+/// as it does for any system call's buffer: `process_vm_writev` on this very process
+/// (process_vm_writev(2)). An unmapped, read-only or kernel-half address is EFAULT, after the
+/// bytes before it were written, as a Linux `copy_to_user` leaves them; never a fault.
+pub fn copy_out(dst: usize, src: &[u8]) -> Result<()> {
+    vm_copy(dst, src.as_ptr() as usize, src.len(), true)
+}
+
+/// Writes a scalar (`src`, at most 8 bytes) to the caller's memory at `dst`: all of it or
+/// nothing, as Linux's `put_user` (a value that runs into an unmapped page is not half
+/// written), so it is read first.
+pub fn put_out(dst: usize, src: &[u8]) -> Result<()> {
+    let mut probe = [0u8; 8];
+    let n = src.len().min(probe.len());
+    vm_copy(dst, probe.as_mut_ptr() as usize, n, false)?;
+    copy_out(dst, src)
+}
+
+/// Copies the caller's memory at `src` into `dst`, checked by the kernel as [`copy_out`]
+/// (`process_vm_readv` on this process).
+pub fn copy_in(dst: &mut [u8], src: usize) -> Result<()> {
+    vm_copy(src, dst.as_mut_ptr() as usize, dst.len(), false)
+}
+
+/// `process_vm_writev` (`write`) or `process_vm_readv` of `len` bytes between this process's
+/// `remote` (the caller's address) and `local` (a buffer of ours).
+fn vm_copy(remote: usize, local: usize, len: usize, write: bool) -> Result<()> {
+    if len == 0 {
+        // Linux copies nothing and so faults on nothing.
+        return Ok(());
+    }
+    let liov = [local, len];
+    let riov = [remote, len];
+    let number = if write {
+        nr::PROCESS_VM_WRITEV
     } else {
-        Ok(())
+        nr::PROCESS_VM_READV
+    };
+    let args = [
+        getpid() as usize,
+        liov.as_ptr() as usize,
+        1,
+        riov.as_ptr() as usize,
+        1,
+        0,
+    ];
+    // SAFETY: both iovecs are live locals; `local` is our own buffer of `len` bytes for the
+    // call; the kernel checks `remote`, the caller's address, and answers EFAULT for it.
+    match unsafe { syscall6(number, args) } {
+        Ok(n) if n == len => Ok(()),
+        Ok(_) => Err(EFAULT),
+        Err(e) => Err(e),
     }
 }
 
@@ -382,6 +584,63 @@ pub fn sigchld(pid: pid_t, code: c_int, value: c_int, own: bool) {
         // SAFETY: `info` is a live 128-byte siginfo for the call.
         let _ = unsafe { syscall4(nr::RT_SIGQUEUEINFO, me, SIGCHLD, at, 0) };
     }
+}
+
+/// Whether `pid` sits in a job-control stop: state `T` in /proc/PID/stat (proc(5)). The
+/// emulated Redox shows the stop only to the parent's `waitpid` (docs/redox-protocol.md §5.1),
+/// which a tracer may have consumed already; Linux's own record is read instead.
+pub fn job_stopped(pid: pid_t) -> bool {
+    const AT_FDCWD: usize = -100isize as usize;
+    const O_RDONLY_CLOEXEC: usize = 0o2000000;
+    let mut path = [0u8; 32];
+    let mut n = 0;
+    let mut put = |b: &[u8]| {
+        for &c in b {
+            if let Some(slot) = path.get_mut(n) {
+                *slot = c;
+                n += 1;
+            }
+        }
+    };
+    put(b"/proc/");
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    let mut v = pid.unsigned_abs();
+    loop {
+        i -= 1;
+        if let Some(d) = digits.get_mut(i) {
+            *d = b'0' + (v % 10) as u8;
+        }
+        v /= 10;
+        if v == 0 || i == 0 {
+            break;
+        }
+    }
+    put(digits.get(i..).unwrap_or_default());
+    put(b"/stat\0");
+    // SAFETY: `path` is NUL-terminated and lives for the call.
+    let Ok(fd) = (unsafe {
+        syscall4(
+            nr::OPENAT,
+            AT_FDCWD,
+            path.as_ptr() as usize,
+            O_RDONLY_CLOEXEC,
+            0,
+        )
+    }) else {
+        return false;
+    };
+    let mut buf = [0u8; 512];
+    // SAFETY: `buf` is writable for its length for the call.
+    let len = unsafe { syscall4(nr::READ, fd, buf.as_mut_ptr() as usize, buf.len(), 0) };
+    close_socket(fd);
+    let text = buf.get(..len.unwrap_or(0)).unwrap_or_default();
+    // "pid (comm) S ...": the state follows the last ')'.
+    let state = text
+        .iter()
+        .rposition(|&c| c == b')')
+        .and_then(|at| text.get(at + 2));
+    state == Some(&b'T')
 }
 
 /// Whether the OS tells this process of `pid`'s end itself: it does for its own children

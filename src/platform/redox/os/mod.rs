@@ -23,27 +23,15 @@ pub use thread::{at_fork, spawn};
 /// A scheme file handle.
 pub type Fd = usize;
 
-/// Redox open flags (redox_syscall 0.9.5 `src/flag.rs`; `O_CLOEXEC` is libredox's).
+/// Redox open and `fcntl` flags: redox_syscall's (`src/flag.rs`), and the two it lacks.
 pub mod flags {
-    /// Read and write.
-    pub const O_RDWR: usize = 0x0003_0000;
-    /// `trace`: reads do not block (EAGAIN); docs/redox-protocol.md §1.3.
-    pub const O_NONBLOCK: usize = 0x0004_0000;
-    /// Create (the `chan:` TRACEME marker).
-    pub const O_CREAT: usize = 0x0200_0000;
-    /// `trace`: freeze the tracee at open (PTRACE_ATTACH); docs/redox-protocol.md §1.3.
-    pub const O_TRUNC: usize = 0x0400_0000;
-    /// `trace`: SIGKILL the tracee when the handle closes (PTRACE_O_EXITKILL); docs/redox-protocol.md §1.3.
-    /// With `O_CREAT`: fail if the name exists.
-    pub const O_EXCL: usize = 0x0800_0000;
-    /// Do not leak the handle into exec'd programs (libredox `O_CLOEXEC`).
+    pub use syscall::flag::{
+        F_GETFL, F_SETFL, O_CREAT, O_EXCL, O_NONBLOCK, O_RDWR, O_TRUNC, SEEK_SET,
+    };
+    /// Do not leak the handle into exec'd programs (libredox's `O_CLOEXEC`, not in
+    /// redox_syscall 0.9).
     pub const O_CLOEXEC: usize = 0x0100_0000;
-    /// Open without reading or writing (the `chan:` marker probe).
+    /// Open without reading or writing (the `chan:` marker probe; relibc `O_PATH`, not in
+    /// redox_syscall 0.9).
     pub const O_PATH: usize = 0x2000_0000;
-    /// `fcntl`: read the handle's stored flags.
-    pub const F_GETFL: usize = 3;
-    /// `fcntl`: replace the handle's stored flags.
-    pub const F_SETFL: usize = 4;
-    /// `lseek` from the start.
-    pub const SEEK_SET: usize = 0;
 }

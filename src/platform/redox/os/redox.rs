@@ -113,10 +113,37 @@ pub fn available() -> bool {
     yes
 }
 
-/// Checks that the caller's `len` bytes at `addr` can be accessed. Redox offers no cheap probe
-/// of this process's own mappings, so only what can never be mapped (NULL and the first page)
-/// is refused with EFAULT; see docs/redox-gaps.md.
-pub fn check_user(addr: usize, len: usize, _write: bool) -> Result<()> {
+/// Copies `src` to the caller's memory at `dst`. Redox offers no cheap probe of this
+/// process's own mappings, so only what can never be mapped (NULL and the first page) is
+/// refused with EFAULT (docs/redox-gaps.md).
+pub fn copy_out(dst: usize, src: &[u8]) -> Result<()> {
+    if src.is_empty() {
+        return Ok(());
+    }
+    check_user(dst, src.len())?;
+    // SAFETY: `dst` is the C caller's buffer of `src.len()` bytes (its contract); what can be
+    // checked here was, and the regions cannot overlap (`src` is ours).
+    unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), dst as *mut u8, src.len()) };
+    Ok(())
+}
+
+/// Writes a scalar to the caller's memory at `dst` (checked as in [`copy_out`]).
+pub fn put_out(dst: usize, src: &[u8]) -> Result<()> {
+    copy_out(dst, src)
+}
+
+/// Copies the caller's memory at `src` into `dst`, checked as in [`copy_out`].
+pub fn copy_in(dst: &mut [u8], src: usize) -> Result<()> {
+    if dst.is_empty() {
+        return Ok(());
+    }
+    check_user(src, dst.len())?;
+    // SAFETY: as in copy_out, for reading.
+    unsafe { core::ptr::copy_nonoverlapping(src as *const u8, dst.as_mut_ptr(), dst.len()) };
+    Ok(())
+}
+
+fn check_user(addr: usize, len: usize) -> Result<()> {
     if addr < 4096 || addr.checked_add(len).is_none() {
         Err(crate::errno::EFAULT)
     } else {
@@ -202,6 +229,23 @@ const SIGCHLD: c_int = 17;
 /// no sigqueue, docs/redox-protocol.md §5.2), so a handler sees only the signal number.
 pub fn sigchld(_pid: pid_t, _code: c_int, _value: c_int, _own: bool) {
     let _ = kill(getpid(), SIGCHLD);
+}
+
+/// In the child of a fork: closes the child's copies of the parent's scheme handles. They
+/// share the parent's open descriptions (docs/redox-protocol.md §2.7), so a session lives as
+/// long as any copy: a copy kept by a child would keep a dead tracer's sessions alive and its
+/// `O_EXCL` tracees too. Closing a copy drops only that reference.
+pub fn after_fork(handles: impl Iterator<Item = Fd>) {
+    for fd in handles {
+        let _ = close(fd);
+    }
+}
+
+/// Whether `pid` sits in a job-control stop. v2020 shows it only to the parent's `waitpid`,
+/// which the tracer may have consumed already (docs/redox-protocol.md §5.1): not known, so
+/// an attach to a stopped process is not reported as a group-stop there (docs/redox-gaps.md).
+pub fn job_stopped(_pid: pid_t) -> bool {
+    false
 }
 
 /// Whether the OS tells this process of `pid`'s end itself: the v2020 kernel never sends
