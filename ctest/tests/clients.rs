@@ -446,10 +446,11 @@ fn group_trace(trace: &str) -> String {
     out.iter().map(|l| format!("{l}\n")).collect()
 }
 
-/// One process's lines of strace -f: a run of consecutive `wait4`, `--- SIGCHLD` and
-/// `rt_sigreturn` lines (a shell reaping children that end at about the same time: whether a
-/// SIGCHLD comes before or after a wait4 is a race) is sorted, and rt_sigreturn's result,
-/// which is the result of whichever call the signal interrupted, becomes `= ?`.
+/// One process's lines of strace -f: in a run of consecutive `wait4`, `--- SIGCHLD` and
+/// `rt_sigreturn` lines (a shell reaping children that end at about the same time) the
+/// SIGCHLD and rt_sigreturn lines are dropped and the wait4 lines sorted: whether a SIGCHLD
+/// comes before or after a wait4 is a race, and two SIGCHLDs pending at once are delivered
+/// as one.
 fn sort_reaping(lines: Vec<String>) -> Vec<String> {
     let reaping = |l: &str| {
         let call = l.split_once(' ').map_or(l, |(_, rest)| rest);
@@ -461,11 +462,9 @@ fn sort_reaping(lines: Vec<String>) -> Vec<String> {
     let mut block: Vec<String> = Vec::new();
     for line in lines.into_iter().chain([String::new()]) {
         if reaping(&line) {
-            let line = match line.find("rt_sigreturn(").and(line.rfind(" = ")) {
-                Some(at) => format!("{} = ?", &line[..at]),
-                None => line,
-            };
-            block.push(line);
+            if line.contains(" wait4(") {
+                block.push(line);
+            }
             continue;
         }
         block.sort();
