@@ -13,8 +13,11 @@ die() { printf '\nERROR: %s\n' "$*" >&2; exit 1; }
 # install test (`make install`, then a tracer built with pkg-config alone); valgrind: the
 # benchmark; rustc-web, cargo-web, rust-web-src: Debian's Rust with std sources, for
 # -Zbuild-std cross-builds to Redox (rustup cannot add targets offline). Without rustup,
-# Debian's Rust is the main toolchain too, and its rustfmt and clippy are needed.
-packages=(gcc g++ binutils make pkg-config valgrind rustc-web cargo-web rust-web-src)
+# Debian's Rust is the main toolchain too, and its rustfmt and clippy are needed. gdb, strace:
+# the client tests (tests/clients/), with libc6-dbg, whose debug information their recorded
+# Redox outcomes show in gdb's backtraces.
+packages=(gcc g++ binutils make pkg-config valgrind rustc-web cargo-web rust-web-src
+    gdb strace libc6-dbg)
 command -v rustup >/dev/null || packages+=(rustfmt-web rust-web-clippy)
 missing=()
 for p in "${packages[@]}"; do

@@ -251,8 +251,16 @@ pub fn redox_skipped(stem: &str) -> bool {
 /// applies the same rules for `make check REDOX=1` on a Redox machine; `tests/redox_expected.rs`
 /// checks that both agree.
 pub fn apply_redox_diff(stem: &str, expected: &str) -> (String, i32) {
-    let path = root().join(format!("tests/c/expected/redox/{stem}.diff"));
-    let Ok(diff) = fs::read_to_string(&path) else {
+    apply_diff_file(
+        &root().join(format!("tests/c/expected/redox/{stem}.diff")),
+        expected,
+    )
+}
+
+/// Applies the difference file at `path`, in the format of [`apply_redox_diff`], to
+/// `expected`; a missing file changes nothing. Also used for `tests/clients/expected/redox/`.
+pub fn apply_diff_file(path: &Path, expected: &str) -> (String, i32) {
+    let Ok(diff) = fs::read_to_string(path) else {
         return (expected.to_string(), 0);
     };
     let mut code = 0;

@@ -1,0 +1,3 @@
+# sleeper: attached with -p; then kill.
+bt 1
+kill
