@@ -5,7 +5,7 @@
 //! * **linux**: the tool with `LD_PRELOAD` of our Linux-backend `libptrace_compat.so`, which
 //!   must print exactly what the plain tool prints (after normalisation), or the test fails;
 //! * **redox**: under `redox-proc-emu`, the tool with
-//!   `LD_PRELOAD="redox-shim.so libptrace_compat.so"` (the Redox backend, and a shim that takes
+//!   `LD_PRELOAD="libptrace_compat.so redox-shim.so"` (the Redox backend, and a shim that takes
 //!   `/proc/PID/mem` and `process_vm_readv`/`writev` away, as on Redox). Its output must be the
 //!   plain tool's with the differences recorded in `tests/clients/expected/redox/NAME.diff`
 //!   applied (the format of `tests/c/expected/redox/`, [`apply_diff_file`]).
@@ -164,10 +164,12 @@ fn run_mode(sc: &Scenario, mode: Mode) -> String {
     let preload = match mode {
         Mode::Plain => String::new(),
         Mode::Linux => linux_library().shared.display().to_string(),
+        // The library first: its process_vm_readv/writev (over `mem`) are what a Redox port
+        // has; the shim then refuses /proc/PID/mem and turns vfork into fork.
         Mode::Redox => format!(
             "{} {}",
-            bin.join("redox-shim.so").display(),
-            redox_library().shared.display()
+            redox_library().shared.display(),
+            bin.join("redox-shim.so").display()
         ),
     };
     // A new session (util-linux `setsid` execs in place: the child's pid is the session id),

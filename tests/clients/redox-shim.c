@@ -1,7 +1,11 @@
-/* Preloaded before the Redox build of libptrace_compat.so, it makes a Linux process look like a
- * Redox one to a debugger or tracer: Redox has no /proc/PID/mem and no process_vm_readv or
- * process_vm_writev, so the tool must fall back to PTRACE_PEEKDATA/POKEDATA, as it would on
- * Redox.
+/* Preloaded after the Redox build of libptrace_compat.so, it makes a Linux process look like a
+ * Redox one to a debugger or tracer: Redox has no /proc/PID/mem, and no process_vm_readv or
+ * process_vm_writev but the library's (which come first in LD_PRELOAD, so a tool gets them
+ * as a Redox port would; the ones refused here are the C library's, reached when the
+ * library is not loaded first, and syscall()), and no vfork (relibc exports none,
+ * src/header/unistd/mod.rs @63599227 l.1401-1410: a port calls fork).
+ *
+ *   vfork                                                         -> fork
  *
  *   open, open64, openat, openat64 (and their _FORTIFY_SOURCE forms __open_2 & co.) of
  *   /proc/<pid>/mem, /proc/self/mem or /proc/<pid>/task/<tid>/mem   -> -1, ENOENT
@@ -26,6 +30,14 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <unistd.h>
+
+/* relibc has no vfork: a Redox port of gdb or strace calls fork, which POSIX allows in its
+ * place. A real vfork parent would sleep until its PTRACE_TRACEME child execs, and that
+ * child stops until the parent's waitpid attaches it (docs/redox-gaps.md). */
+pid_t vfork(void)
+{
+    return fork();
+}
 
 static void note(const char *what, const char *detail)
 {

@@ -14,7 +14,7 @@ use super::files;
 use super::os::{self, flags::*};
 use super::pump;
 use super::scheme;
-use super::status::{SIGKILL, SIGSTOP, Stop};
+use super::status::{SIGCONT, SIGKILL, SIGSTOP, Stop};
 use super::table;
 use super::tracee::{self, Session};
 use crate::errno::{EINVAL, EIO, EPERM, ESRCH, Errno, Result};
@@ -115,7 +115,8 @@ pub fn seize(pid: pid_t, addr: usize, options: usize) -> Result<c_long> {
 /// PTRACE_DETACH: closing `trace` detaches and resumes (§1.5). Like Linux, only from a stop
 /// (ESRCH otherwise) and with a valid signal, which is then sent; Linux reads the signal as an
 /// `unsigned int` (kernel/ptrace.c `ptrace_detach`), so the high half of `data` is ignored.
-/// The stop's own signal (a signal stop, the attach SIGSTOP) is not delivered, nor the
+/// The stop's own signal (a signal stop, the SIGSTOP of an attach or interrupt stop) is not
+/// delivered, nor the
 /// syscall of a SYSEMU or `orig_rax = -1` entry stop run: a write with `PTRACE_FLAG_IGNORE`
 /// (and EXIT, since IGNORE needs a stop bit to stay armed, §2.4) resumes past it first.
 pub fn detach(pid: pid_t, sig: usize) -> Result<c_long> {
@@ -125,7 +126,8 @@ pub fn detach(pid: pid_t, sig: usize) -> Result<c_long> {
     let sig = tracee::valid_signal(sig as u32 as usize)?;
     let parked = matches!(s.state, tracee::State::Stopped { .. });
     let discard = match stop {
-        Stop::Signal(_) | Stop::Attached => true,
+        // The interrupt stop is parked at its SIGSTOP's signal stop, as the attach stop.
+        Stop::Signal(_) | Stop::Attached | Stop::Interrupt => true,
         Stop::SyscallEntry => s.skip_syscall || s.sysemu,
         _ => false,
     };
@@ -133,7 +135,14 @@ pub fn detach(pid: pid_t, sig: usize) -> Result<c_long> {
         let flags = PtraceFlags::PTRACE_FLAG_IGNORE | PtraceFlags::PTRACE_STOP_EXIT;
         driver::write(s.trace, flags.bits())?;
     }
+    // The SIGSTOP an INTERRUPT or ATTACH sent and no stop has taken yet (the tracer detached
+    // at another stop): SIGCONT discards a pending stop signal (signal(7)), so the detached
+    // process does not stop for a signal Linux never sends.
+    let stop_pending = s.interrupting || s.attaching;
     driver::remove(&mut t, pid);
+    if stop_pending {
+        os::kill(pid, SIGCONT)?;
+    }
     if sig != 0 {
         os::kill(pid, sig)?;
     }
