@@ -117,7 +117,7 @@ pub fn seize(pid: pid_t, addr: usize, options: usize) -> Result<c_long> {
 /// `unsigned int` (kernel/ptrace.c `ptrace_detach`), so the high half of `data` is ignored.
 /// The stop's own signal (a signal stop, the SIGSTOP of an attach or interrupt stop) is not
 /// delivered, nor the
-/// syscall of a SYSEMU or `orig_rax = -1` entry stop run: a write with `PTRACE_FLAG_IGNORE`
+/// syscall of an `orig_rax = -1` entry stop run: a write with `PTRACE_FLAG_IGNORE`
 /// (and EXIT, since IGNORE needs a stop bit to stay armed, §2.4) resumes past it first.
 pub fn detach(pid: pid_t, sig: usize) -> Result<c_long> {
     let mut t = table::lock();
@@ -128,9 +128,17 @@ pub fn detach(pid: pid_t, sig: usize) -> Result<c_long> {
     let discard = match stop {
         // The interrupt stop is parked at its SIGSTOP's signal stop, as the attach stop.
         Stop::Signal(_) | Stop::Attached | Stop::Interrupt => true,
-        Stop::SyscallEntry => s.skip_syscall || s.sysemu,
+        // `orig_rax = -1`: the syscall is not made. After PTRACE_SYSEMU it is (measured on
+        // Linux 6.18: the detach clears the emulation before the entry decides).
+        Stop::SyscallEntry => s.skip_syscall,
         _ => false,
     };
+    if sig != 0 {
+        // Pending before the tracee resumes, so that it is taken before the tracee runs on
+        // (Linux delivers it as the detach resumes the tracee); no signal stop is armed any
+        // more to report it.
+        os::kill(pid, sig)?;
+    }
     if parked && discard {
         let flags = PtraceFlags::PTRACE_FLAG_IGNORE | PtraceFlags::PTRACE_STOP_EXIT;
         driver::write(s.trace, flags.bits())?;
@@ -142,9 +150,6 @@ pub fn detach(pid: pid_t, sig: usize) -> Result<c_long> {
     driver::remove(&mut t, pid);
     if stop_pending {
         os::kill(pid, SIGCONT)?;
-    }
-    if sig != 0 {
-        os::kill(pid, sig)?;
     }
     Ok(0)
 }
