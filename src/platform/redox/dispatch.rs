@@ -210,6 +210,9 @@ impl Pal for Sys {
                 | PTRACE_SYSEMU
                 | PTRACE_SYSEMU_SINGLESTEP => r::restart(pid, request, d),
                 PTRACE_SETOPTIONS => r::set_options(pid, d),
+                // x86's old number for SETOPTIONS (arch/x86/include/uapi/asm/ptrace-abi.h).
+                #[cfg(target_arch = "x86_64")]
+                PTRACE_OLDSETOPTIONS => r::set_options(pid, d),
                 PTRACE_POKETEXT | PTRACE_POKEDATA => r::poke(pid, a, d),
                 PTRACE_GETEVENTMSG => {
                     let msg = r::event_msg(pid)?;

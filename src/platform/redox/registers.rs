@@ -65,7 +65,15 @@ fn set_linux_regs(s: &mut Session, stop: Stop, view: &UserRegs) -> Result<()> {
     let mut int = regs::from_linux(view);
     // Linux `putreg`: segment selectors must have RPL 3 (EIO), bases must be canonical (EIO).
     let canonical = |v: u64| v < 0x0000_8000_0000_0000;
-    if view.cs & 3 != 3 || view.ss & 3 != 3 || !canonical(view.fs_base) || !canonical(view.gs_base)
+    // ds, es, fs, gs: 0 or a user selector (RPL 3), as `putreg` checks them too.
+    let data_selector = |v: u64| v == 0 || v & 3 == 3;
+    if view.cs & 3 != 3
+        || view.ss & 3 != 3
+        || !canonical(view.fs_base)
+        || !canonical(view.gs_base)
+        || ![view.ds, view.es, view.fs, view.gs]
+            .into_iter()
+            .all(data_selector)
     {
         return Err(EIO);
     }
@@ -186,6 +194,11 @@ pub fn poke_user(pid: pid_t, offset: usize, word: usize) -> Result<c_long> {
             if refused {
                 return Err(EIO);
             }
+            // A breakpoint address must be a user address (arch/x86/kernel/ptrace.c
+            // `ptrace_set_breakpoint_addr`: EINVAL past the user address space).
+            if n < 4 && word >= 0x0000_7fff_ffff_f000 {
+                return Err(EINVAL);
+            }
             *slot = word;
             return Ok(0);
         }
@@ -246,7 +259,13 @@ pub fn get_regset(pid: pid_t, note: usize, len: usize) -> Result<([u8; XSTATE_BY
 /// How many bytes of set `note` a PTRACE_SETREGSET buffer of `len` bytes writes (checked
 /// before the caller's buffer is read).
 pub fn regset_len(pid: pid_t, note: usize, len: usize) -> Result<usize> {
-    get_regset(pid, note, len).map(|(_, n)| n)
+    let n = get_regset(pid, note, len).map(|(_, n)| n)?;
+    // The FXSAVE set is written whole or not at all (arch/x86/kernel/fpu/regset.c
+    // `xfpregs_set`: EINVAL unless all 512 bytes).
+    if note == 2 && n != regs::LINUX_FPREGS_BYTES {
+        return Err(EINVAL);
+    }
+    Ok(n)
 }
 
 /// PTRACE_SETREGSET: the first `part.len()` bytes of set `note` replaced by `part`.

@@ -95,7 +95,13 @@ pub fn attach(pid: pid_t) -> Result<c_long> {
 /// whole `data` word: Linux refuses a non-zero `addr` and unknown bits with EIO.
 pub fn seize(pid: pid_t, addr: usize, options: usize) -> Result<c_long> {
     if addr != 0 || options & !(PTRACE_O_MASK as u32 as usize) != 0 {
-        return Err(EIO);
+        // Linux looks the pid up first (kernel/ptrace.c: ESRCH before `ptrace_attach`'s
+        // checks); signal 0 asks whether it exists.
+        return Err(if pid <= 0 || os::kill(pid, 0) == Err(ESRCH) {
+            ESRCH
+        } else {
+            EIO
+        });
     }
     let options = options as c_int;
     if pid == os::getpid() {
