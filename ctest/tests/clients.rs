@@ -514,7 +514,9 @@ fn summarise_table(text: &str) -> String {
 }
 
 /// gdb's `[Thread ... exited]` lines of one exit_group, in one order: the kernel ends a
-/// process's threads in no fixed order.
+/// process's threads in no fixed order. When the main thread's exit is seen before the
+/// process's, gdb 13 also prints `[Thread … (LWP N) exited]` and `[New process N]` for it,
+/// now and then (a race in gdb itself, seen without any preload): that pair is dropped.
 fn sort_thread_exits(text: &str) -> String {
     let is_exit = |l: &str| l.starts_with("[Thread ") && l.ends_with(" exited]");
     let mut out: Vec<&str> = Vec::new();
@@ -522,6 +524,15 @@ fn sort_thread_exits(text: &str) -> String {
     for line in text.lines() {
         if is_exit(line) {
             block.push(line);
+            continue;
+        }
+        if let Some(n) = line
+            .strip_prefix("[New process ")
+            .and_then(|r| r.strip_suffix(']'))
+            && !block.is_empty()
+        {
+            let lwp = format!("(LWP {n})");
+            block.retain(|l| !l.contains(&lwp));
             continue;
         }
         block.sort_unstable();
