@@ -144,7 +144,12 @@ impl Emu {
         self.detach_all();
         self.conns.clear();
         self.clients.clear();
-        sweep();
+        // A tracee detached just above may only now settle into its job-control stop (the
+        // kernel finishes a detach asynchronously): look again a little later.
+        for pause_ms in [0, 20, 100] {
+            std::thread::sleep(std::time::Duration::from_millis(pause_ms));
+            sweep();
+        }
     }
 }
 
