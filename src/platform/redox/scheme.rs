@@ -87,8 +87,6 @@ pub fn write_all(fd: Fd, buf: &[u8]) -> Result<()> {
 }
 
 /// Words from native-endian bytes.
-// Only the x86_64 register requests use this; aarch64 Redox has no register access (§3.1).
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub fn words<const N: usize>(bytes: &[u8]) -> [u64; N] {
     let mut out = [0u64; N];
     for (w, chunk) in out.iter_mut().zip(bytes.chunks_exact(8)) {

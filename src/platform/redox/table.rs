@@ -74,7 +74,8 @@ impl Drop for Locked {
 /// Takes the table (see [`Lock::lock`]: every signal is blocked while it is held).
 pub fn lock() -> Locked {
     static AT_FORK: AtomicBool = AtomicBool::new(false);
-    if !AT_FORK.swap(true, Ordering::AcqRel) {
+    // Read first: every lock would otherwise write this shared flag.
+    if !AT_FORK.load(Ordering::Acquire) && !AT_FORK.swap(true, Ordering::AcqRel) {
         os::at_fork(after_fork);
     }
     Locked(TABLE.lock())
