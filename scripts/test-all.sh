@@ -75,8 +75,8 @@ cross() {
 }
 # x86_64 Redox through `make install`, as a cookbook recipe builds it (README, "Redox builds"):
 # header and static library staged in a sysroot layout. The archive may only need what
-# relibc provides: C functions (pthreads among them: relibc src/header/pthread/mod.rs and
-# signal/mod.rs @63599227), and relibc's redox_*_v1 system call ABI.
+# relibc provides: C functions (pthreads and getpgid among them: relibc src/header/pthread/mod.rs,
+# signal/mod.rs and unistd/mod.rs @63599227), and relibc's redox_*_v1 system call ABI.
 stage="$PWD/target/cross/stage-x86_64-unknown-redox"
 rm -rf "$stage"
 make -s install TARGET=x86_64-unknown-redox PROFILE=dev PREFIX=/usr DESTDIR="$stage" \
@@ -85,7 +85,7 @@ make -s install TARGET=x86_64-unknown-redox PROFILE=dev PREFIX=/usr DESTDIR="$st
 unresolved=$(nm "$stage/usr/lib/libptrace_compat.a" 2>/dev/null | awk '
     $1 == "U" { u[$2] = 1 } NF == 3 && $2 != "U" { d[$3] = 1 }
     END { for (s in u) if (!(s in d)) print s }' |
-    grep -Ev '^(abort|free|malloc|posix_memalign|mem(cmp|cpy|move|set)|strlen|__errno_location|pthread_(create|detach|atfork|sigmask)|redox_[a-z_]+_v1)$' || true)
+    grep -Ev '^(abort|free|malloc|posix_memalign|mem(cmp|cpy|move|set)|strlen|getpgid|__errno_location|pthread_(create|detach|atfork|sigmask)|redox_[a-z_]+_v1)$' || true)
 [ -z "$unresolved" ] || die "the Redox archive needs symbols relibc does not provide: $unresolved"
 [ -f "$stage/usr/include/ptrace-compat/sys/ptrace.h" ] || die "no header staged for Redox"
 cross build --target aarch64-unknown-redox

@@ -58,6 +58,8 @@ pub mod nr {
     pub const GETSOCKOPT: usize = 55;
     /// `getppid`.
     pub const GETPPID: usize = 110;
+    /// `getpgid`.
+    pub const GETPGID: usize = 121;
     /// `execve` and `execveat`, as a tracee makes them.
     pub const EXEC: [u64; 2] = [59, 322];
     /// `clone`, `vfork` and `clone3`, as a tracee makes them.
@@ -108,6 +110,8 @@ pub mod nr {
     pub const GETSOCKOPT: usize = 209;
     /// `getppid`.
     pub const GETPPID: usize = 173;
+    /// `getpgid`.
+    pub const GETPGID: usize = 155;
     /// `execve` and `execveat`, as a tracee makes them.
     pub const EXEC: [u64; 2] = [221, 281];
     /// `clone` and `clone3`, as a tracee makes them (aarch64 has no `vfork`).

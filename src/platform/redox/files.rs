@@ -8,7 +8,7 @@ use core::ffi::c_long;
 use super::os::{self, Fd, flags::*};
 use super::scheme::{self, proc_path};
 use super::tracee::{File, Session};
-use crate::errno::{EFAULT, EIO, Errno, Result};
+use crate::errno::{EFAULT, EIO, ENOSYS, Errno, Result};
 #[cfg(target_arch = "x86_64")]
 use syscall::{EnvRegisters, IntRegisters};
 
@@ -87,7 +87,9 @@ fn seek_mem(s: &mut Session, addr: usize) -> Result<Fd> {
     let fd = open(s, File::Mem)?;
     if s.mem_cursor != Some(addr) {
         let at = isize::try_from(addr).map_err(|_| EIO)?;
-        os::lseek(fd, at, SEEK_SET).map_err(|_| EIO)?;
+        // A position `mem` refuses is an address no mapping can have: Linux's EIO. A scheme
+        // that went away stays ENOSYS (`os`), as for every other request.
+        os::lseek(fd, at, SEEK_SET).map_err(|e| if e == ENOSYS { e } else { EIO })?;
     }
     Ok(fd)
 }

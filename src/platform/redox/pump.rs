@@ -72,10 +72,14 @@ fn run() {
     }
 }
 
-/// The thread ended: the next session starts another one.
+/// The thread ended: the next session starts another one. If the scheme itself is gone (the
+/// emulator died, `os` module), its sessions went with it: they are forgotten, and the
+/// `waitpid` callers sleeping on the table wake to find the operating system's `waitpid`.
 fn stopped(events: Fd) {
     let mut t = table::lock();
-    if t.events == Some(events) {
+    if !os::available() {
+        t.forget();
+    } else if t.events == Some(events) {
         t.events = None;
         let _ = os::close(events);
     }

@@ -89,11 +89,7 @@ extern "C" fn after_fork() {
         .iter()
         .flat_map(|s| s.files.iter().flatten().copied().chain([s.trace]));
     os::after_fork(handles.chain(t.events));
-    t.pids = [0; CAPACITY];
-    for slot in t.slots.iter_mut() {
-        *slot = None;
-    }
-    t.events = None;
+    t.forget();
     t.changed = false;
 }
 
@@ -144,6 +140,17 @@ impl Table {
         }
         self.changed = true;
         self.slots.get_mut(i)?.take()
+    }
+
+    /// Forgets every session and the event queue without closing their handles (they died
+    /// with the scheme, or belong to the parent of a forked child).
+    pub fn forget(&mut self) {
+        self.pids = [0; CAPACITY];
+        for slot in self.slots.iter_mut() {
+            *slot = None;
+        }
+        self.events = None;
+        self.changed = true;
     }
 
     /// Up to `out.len()` SIGCHLDs due, taken; how many.

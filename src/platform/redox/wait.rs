@@ -29,10 +29,19 @@ const __WCLONE: c_int = -0x8000_0000;
 /// Every option Linux `wait4` accepts (kernel/exit.c); others are EINVAL.
 const VALID: c_int = WNOHANG | WUNTRACED | WCONTINUED | WNOWAIT | __WNOTHREAD | __WALL | __WCLONE;
 
-/// Whether `waitpid`'s `pid` argument selects the tracee `tracee` (pgid matching is left to the
-/// operating system: a tracee in another group is still reported for -1 and its own pid).
-fn selects(pid: pid_t, tracee: pid_t) -> bool {
-    pid == -1 || pid == tracee || pid == 0 || pid < -1
+/// Whether `waitpid`'s `pid` argument selects the tracee `tracee`: -1 any, a pid itself, 0 the
+/// caller's process group and -PGID that group, as the group is at the time of the call
+/// (wait(2); kernel/exit.c `eligible_pid` applies the same test to a tracee). A tracee whose
+/// group cannot be read (gone) is selected, so that its end is reported.
+fn selects(pid: pid_t, tracee: pid_t, own_group: pid_t) -> bool {
+    match pid {
+        -1 => true,
+        p if p > 0 => p == tracee,
+        p => {
+            let group = if p == 0 { own_group } else { -p };
+            os::getpgid(tracee).map_or(true, |g| g == group)
+        }
+    }
 }
 
 /// What one look at the table found.
@@ -51,12 +60,17 @@ enum Found {
 }
 
 fn look(pid: pid_t, consume: bool) -> Found {
+    let own_group = if pid == 0 {
+        os::getpgid(0).unwrap_or(0)
+    } else {
+        0
+    };
     let mut t = table::lock();
     driver::deliver(&mut t, true);
     let mut traced = false;
     let mut can_stop = false;
     let mut gone = None;
-    for s in t.iter_mut().filter(|s| selects(pid, s.pid)) {
+    for s in t.iter_mut().filter(|s| selects(pid, s.pid, own_group)) {
         traced = true;
         if let Some(status) = s.take_report(consume) {
             return Found::Stop(s.pid, status);
@@ -125,6 +139,11 @@ pub fn wait4(pid: pid_t, options: c_int, rusage: usize) -> Result<(pid_t, c_int)
         return Err(EINVAL);
     }
     loop {
+        if !os::available() {
+            // The scheme went away (the emulator died) since the call began: nothing is
+            // traced any more, and the operating system reports the rest.
+            return os::waitpid(pid, options, rusage);
+        }
         let (traced, can_stop, seen) = match look(pid, options & WNOWAIT == 0) {
             Found::Stop(p, status) => return Ok((p, status)),
             Found::Gone(p, status) => return reap(p, status, options, rusage),

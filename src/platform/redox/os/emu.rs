@@ -13,10 +13,16 @@
 //! gives it back after its answer; handles belong to the process, not to a connection. A
 //! forked child inherits its parent's sockets but is a different client: the pool is dropped
 //! when the pid changes.
+//!
+//! The emulator plays the kernel, but unlike a kernel it can die (killed, crashed). Its
+//! tracees die with it (it traces them with `PTRACE_O_EXITKILL`); the first operation that
+//! finds its connection broken marks the scheme lost for good, and from then on the process
+//! sees a Redox without the `trace` handle ([`available`] is false): requests fail with
+//! ENOSYS and `waitpid` is the operating system's, which reaps the dead tracees.
 
 use core::ffi::{CStr, c_char, c_int};
 
-use core::sync::atomic::{AtomicI32, AtomicU8, AtomicU32, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, AtomicU32, AtomicUsize, Ordering};
 use redox_proc_wire::{
     ENV_VAR, REQ_HEADER_LEN, RESP_HEADER_LEN, Request, Response, SOCKET_PREFIX, op,
 };
@@ -66,6 +72,9 @@ static IDLE_PID: AtomicI32 = AtomicI32::new(0);
 /// Every open connection of this process, idle or in use (socket numbers + 1), so that a
 /// forked child can close its copies ([`after_fork`]).
 static OPEN: [AtomicUsize; 32] = [const { AtomicUsize::new(0) }; 32];
+/// Set when the emulator went away after it had served this process (see the module
+/// documentation). Inherited by a forked child, which has the same emulator.
+static LOST: AtomicBool = AtomicBool::new(false);
 
 /// In the child of a fork: closes the child's copies of the parent's connections. The
 /// emulator knows a client process by its connections, so a copy kept by a child (a TRACEME
@@ -303,9 +312,10 @@ fn call(req: Request, payload: &[u8], out: &mut [u8]) -> Result<(usize, u64, usi
     let fd = take()?;
     let mut buf = [0u8; RESP_HEADER_LEN + BUF];
     let Some(n) = exchange(fd, msg.get(..total).unwrap_or_default(), &mut buf) else {
-        // The connection broke (the emulator is gone): it is not given back.
+        // The connection broke: the emulator is gone, and with it the `proc:` scheme.
         close_socket(fd);
-        return Err(EIO);
+        lost();
+        return Err(ENOSYS);
     };
     give(fd);
     let (resp, data) = Response::decode(buf.get(..n).unwrap_or_default()).ok_or(EIO)?;
@@ -353,13 +363,24 @@ fn request(op: u32, handle: Fd, a: u64, b: u64) -> Request {
     }
 }
 
-/// Whether an emulator serves the `proc:` scheme to this process: its socket is named in the
-/// environment and accepts a connection. Probed until the answer is known; two threads may
-/// both probe, which is harmless (no `Once` a fork could leave half-done).
+/// Whether this process was served and no longer is: an emulator that answered before
+/// cannot be reached any more.
+fn lost() {
+    if KNOWN.load(Ordering::Acquire) == 1 {
+        LOST.store(true, Ordering::Release);
+    }
+}
+
+/// What [`available`] found: 0 not probed yet, 1 served, 2 not served.
+static KNOWN: AtomicU8 = AtomicU8::new(0);
+
+/// Whether an emulator serves the `proc:` scheme to this process: it is found (see
+/// [`connect`]) and accepts a connection, and it has not gone away since. Probed until the
+/// answer is known; two threads may both probe, which is harmless (no `Once` a fork could
+/// leave half-done).
 pub fn available() -> bool {
-    static KNOWN: AtomicU8 = AtomicU8::new(0);
     match KNOWN.load(Ordering::Acquire) {
-        1 => return true,
+        1 => return !LOST.load(Ordering::Acquire),
         2 => return false,
         _ => {}
     }
@@ -418,6 +439,12 @@ pub fn close(fd: Fd) -> Result<()> {
 pub fn getpid() -> pid_t {
     // SAFETY: getpid takes no arguments and cannot fail.
     unsafe { syscall4(nr::GETPID, 0, 0, 0, 0) }.map_or(0, |p| p as pid_t)
+}
+
+/// The process group of `pid` (0: the caller's).
+pub fn getpgid(pid: pid_t) -> Result<pid_t> {
+    // SAFETY: plain values only.
+    unsafe { syscall4(nr::GETPGID, pid as usize, 0, 0, 0) }.map(|g| g as pid_t)
 }
 
 /// Sends `sig` to `pid` through the emulator's `KILL`, which delivers it as a Redox kernel

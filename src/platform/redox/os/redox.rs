@@ -18,6 +18,9 @@ unsafe extern "C" {
     fn redox_get_pid_v1() -> usize;
     fn redox_kill_v1(pid: usize, signal: u32) -> usize;
     fn redox_waitpid_v1(pid: usize, status: *mut i32, options: u32) -> usize;
+    /// relibc's POSIX `getpgid` (`src/header/unistd/mod.rs`).
+    #[link_name = "getpgid"]
+    fn c_getpgid(pid: pid_t) -> pid_t;
 }
 
 /// The exec syscalls: v2020's `SYS_FEXEC` (`SYS_CLASS_FILE | 11`, redox_syscall 0.2
@@ -78,6 +81,16 @@ pub fn getpid() -> pid_t {
 pub fn kill(pid: pid_t, sig: c_int) -> Result<()> {
     // SAFETY: plain values only.
     decode_raw(unsafe { redox_kill_v1(pid as isize as usize, sig as u32) }).map(drop)
+}
+
+/// The process group of `pid` (0: the caller's).
+pub fn getpgid(pid: pid_t) -> Result<pid_t> {
+    // SAFETY: plain values only; relibc's getpgid sets errno on failure, which the library
+    // does not read (the caller treats any failure alike).
+    match unsafe { c_getpgid(pid) } {
+        -1 => Err(crate::errno::ESRCH),
+        g => Ok(g),
+    }
 }
 
 /// The operating system's `waitpid`, which knows nothing of ptrace stops
