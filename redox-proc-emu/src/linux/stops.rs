@@ -125,6 +125,14 @@ impl Emu {
         if let Some(t) = self.tracees.get_mut(&pid) {
             t.listening = false;
             t.hold = false; // a new Linux stop (e.g. SIGKILL woke it) ends any earlier stop
+            // A vfork parent held for its child has left the vfork too: v2020 blocks it there
+            // (`context.block("vfork")`, syscall/process.rs @59177587 l.311-316), and a
+            // pending signal unblocks it (context/switch.rs l.48-51), a SIGKILL to its death.
+            t.vfork_child = None;
+            // Frozen (`ptrace_stop`, never scheduled: context/switch.rs @59177587 l.67), a task
+            // sees a new Linux stop only when SIGKILL woke it: its death is let through at
+            // once, as at a Redox stop site (docs/redox-gaps.md).
+            t.frozen = false;
             t.stepping = false;
             t.stop = Some(kind);
         }

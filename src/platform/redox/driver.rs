@@ -15,6 +15,7 @@ use super::status::SIGCONT;
 use super::table::Table;
 use super::tracee::{Need, Plan, Session, new_task_fact};
 use crate::errno::{EAGAIN, EBUSY, EINVAL, ENOENT, ENOSYS, EPERM, ESRCH, Errno, Result};
+use crate::header::sys_ptrace::PTRACE_O_EXITKILL;
 use crate::platform::types::pid_t;
 
 /// Size of one `PtraceEvent` record (docs/redox-protocol.md §2.1).
@@ -297,9 +298,13 @@ fn release(child: pid_t) {
 /// A new task of a tracee whose tracer asked for it: trace it too, as Linux auto-attaches it
 /// with the parent's options, stopped (SIGSTOP, or PTRACE_EVENT_STOP when seized). v2020
 /// keeps it frozen until its `trace` is opened (§2.4). If it cannot be traced (the table is
-/// full), it is released.
+/// full), it is released. The options include EXITKILL, which is `O_EXCL` (§1.5): the new
+/// task dies with the tracer too (kernel/ptrace.c `ptrace_init_task` copies `PT_EXITKILL`).
 fn adopt_child(t: &mut Table, child: pid_t, options: c_int, seized: bool, watch: bool) {
-    let flags = O_RDWR | O_NONBLOCK | O_CLOEXEC;
+    let mut flags = O_RDWR | O_NONBLOCK | O_CLOEXEC;
+    if options & PTRACE_O_EXITKILL != 0 {
+        flags |= O_EXCL;
+    }
     let Ok(trace) = os::open(proc_path(child, "trace").as_str(), flags) else {
         return;
     };

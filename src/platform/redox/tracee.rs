@@ -499,12 +499,19 @@ impl Session {
         let cause = e.cause;
         let is_stop = cause.intersects(PtraceFlags::PTRACE_STOP_MASK);
         let exit = cause.contains(PtraceFlags::PTRACE_STOP_EXIT);
+        let duplicate = self.duplicate.0.is_some_and(|l| same(&l, e));
         match self.state {
             State::Dying | State::Gone { .. } => return fx,
             // Parked at a stop: an event can only be the duplicate a signal wake-up queues
             // (§2.5), except EXIT: the tracee was killed where it stood and is let go to die.
-            State::Stopped { .. } if !exit => return fx,
-            State::Stopped { .. } => self.state = State::Running,
+            // At its EXIT stop itself the duplicate is no kill: Linux drops a SIGKILL sent to
+            // an exit under way (kernel/signal.c `prepare_signal`, SIGNAL_GROUP_EXIT).
+            State::Stopped { .. } if !exit || duplicate => return fx,
+            State::Stopped { .. } => self.killed_at_stop(),
+            // Reported at a clone event, which holds a Linux tracee: SIGKILL ends it there
+            // (ptrace(2) "Signal-delivery-stop"), so an exit by SIGKILL is not parked
+            // behind the pseudo-stop; any other exit is (it comes after the restart).
+            State::Pseudo { .. } if exit && e.a as c_int == SIGKILL => self.killed_at_stop(),
             State::Running | State::Pseudo { .. } => {}
         }
         if is_stop {
@@ -692,6 +699,14 @@ impl Session {
         }
         self.stop(stop);
         fx
+    }
+
+    /// Killed at a stop: it runs to its death, and the stops it had deferred (the clone's or
+    /// exec's next stop, a vfork's return) never come.
+    fn killed_at_stop(&mut self) {
+        self.state = State::Running;
+        self.deferred = None;
+        self.vfork_done = None;
     }
 
     /// A syscall entry seen by the exec watch (`nr`, when known): at the
@@ -1137,6 +1152,43 @@ mod tests {
                 status: Some(0x300)
             }
         );
+    }
+
+    #[test]
+    fn sigkill_at_the_exit_stop_changes_nothing() {
+        let mut s = running(PTRACE_O_TRACEEXIT, PTRACE_CONT);
+        let exit = event(PtraceFlags::PTRACE_STOP_EXIT, 0x300, 0);
+        s.on_event(&exit, None);
+        assert_eq!(s.take_report(true), Some(0x6057f));
+        // The SIGKILL's wake-up queues the EXIT stop again (§2.5): still parked there.
+        assert_eq!(s.on_event(&exit, None), Effects::default());
+        assert!(matches!(s.state, State::Stopped { reported: true, .. }));
+    }
+
+    #[test]
+    fn killed_at_a_clone_event_is_not_parked() {
+        let vfork = new_task_fact(status::NewTask::Vfork);
+        let mut s = running(PTRACE_O_TRACEVFORK | PTRACE_O_TRACEVFORKDONE, PTRACE_CONT);
+        s.on_event(&event(PtraceFlags::PTRACE_EVENT_CLONE, 200, 0), Some(vfork));
+        assert_eq!(s.take_report(true), Some(0x2057f));
+        // Killed at the VFORK stop: let go to die, no VFORK_DONE stop is left to come.
+        let fx = s.on_event(&event(PtraceFlags::PTRACE_STOP_EXIT, 9, 0), None);
+        assert_eq!(fx.write, Some(s.rearm()));
+        assert_eq!(s.vfork_done, None);
+        s.on_gone();
+        assert_eq!(s.state, State::Gone { status: Some(9) });
+
+        // An exit of its own after a clone event waits for the restart, as on Linux.
+        let mut s = running(PTRACE_O_TRACEFORK | PTRACE_O_TRACEEXIT, PTRACE_CONT);
+        let process = new_task_fact(status::NewTask::Process);
+        s.on_event(
+            &event(PtraceFlags::PTRACE_EVENT_CLONE, 201, 0),
+            Some(process),
+        );
+        assert_eq!(s.take_report(true), Some(0x1057f));
+        let fx = s.on_event(&event(PtraceFlags::PTRACE_STOP_EXIT, 0x300, 0), None);
+        assert_eq!(fx, Effects::default());
+        assert!(matches!(s.restart(PTRACE_CONT, 0), Ok(Plan::Replay(_))));
     }
 
     #[test]
