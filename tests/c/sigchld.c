@@ -61,6 +61,11 @@ int main(void)
     setup();
     pid_t pid = fork_traced(syscalls);
     tracee = pid;
+    /* The SIGCHLD of that first stop is not counted: ptrace_stop() may notify after waitpid
+     * has already returned (see above), so it is given time to come and be discarded (the
+     * default disposition ignores it) before the handler is installed. Without the pause a
+     * slow machine (the arm64 kernel under TCG) merged it with the first syscall stop's. */
+    usleep(100000);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_sigchld;
