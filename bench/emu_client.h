@@ -5,7 +5,7 @@
  *
  * One request message, one response message, on an abstract SOCK_SEQPACKET socket named by
  * REDOX_PROC_EMU. A connection carries one request at a time: a thread that parks a blocking
- * read uses its own connection. Header only (static functions), included by one file each.
+ * read uses its own connection. Header only (static inline functions).
  */
 #ifndef PTRACE_COMPAT_BENCH_EMU_CLIENT_H
 #define PTRACE_COMPAT_BENCH_EMU_CLIENT_H
@@ -42,13 +42,13 @@ enum {
 enum { EMU_SCOPE_SELF = 0, EMU_SCOPE_ALL = 1 };
 enum { EMU_C_TOTAL = 0, EMU_C_MEM_READ = 24 };
 
-static void emu_put(unsigned char *p, uint64_t v, int bytes)
+static inline void emu_put(unsigned char *p, uint64_t v, int bytes)
 {
     for (int i = 0; i < bytes; i++)
         p[i] = (unsigned char)(v >> (8 * i));
 }
 
-static uint64_t emu_get(const unsigned char *p, int bytes)
+static inline uint64_t emu_get(const unsigned char *p, int bytes)
 {
     uint64_t v = 0;
     for (int i = bytes - 1; i >= 0; i--)
@@ -57,7 +57,7 @@ static uint64_t emu_get(const unsigned char *p, int bytes)
 }
 
 /* The emulator's pid, from the socket name "redox-proc-emu.<pid>[.<hex>]"; 0 if unknown. */
-static pid_t emu_pid(void)
+static inline pid_t emu_pid(void)
 {
     const char *name = getenv("REDOX_PROC_EMU");
     const char *dot = name ? strchr(name, '.') : NULL;
@@ -65,7 +65,7 @@ static pid_t emu_pid(void)
 }
 
 /* A new connection to the emulator; exits when there is none. */
-static int emu_connect(void)
+static inline int emu_connect(void)
 {
     const char *name = getenv("REDOX_PROC_EMU");
     struct sockaddr_un addr;
@@ -91,7 +91,7 @@ static int emu_connect(void)
 
 /* One request: returns the result (>= 0) or -errno; copies up to `outlen` bytes of the
  * response's payload to `out`. Exits if the connection breaks. */
-static int64_t emu_call(int fd, uint32_t op, uint32_t handle, uint64_t a, uint64_t b,
+static inline int64_t emu_call(int fd, uint32_t op, uint32_t handle, uint64_t a, uint64_t b,
                         const void *payload, size_t plen, void *out, size_t outlen)
 {
     static __thread unsigned char resp[EMU_RESP_HEADER + EMU_MAX_PAYLOAD];
@@ -134,7 +134,7 @@ static int64_t emu_call(int fd, uint32_t op, uint32_t handle, uint64_t a, uint64
 }
 
 /* OPEN of `path` with Redox flags; exits on failure. */
-static uint32_t emu_open(int fd, const char *path, uint64_t flags)
+static inline uint32_t emu_open(int fd, const char *path, uint64_t flags)
 {
     int64_t h = emu_call(fd, EMU_OPEN, 0, flags, 0, path, strlen(path), NULL, 0);
     if (h < 0) {
@@ -149,7 +149,7 @@ typedef struct {
 } emu_stats_t;
 
 /* The emulator's counters (STATS is never counted itself). */
-static emu_stats_t emu_stats(int fd, int scope)
+static inline emu_stats_t emu_stats(int fd, int scope)
 {
     unsigned char buf[8 * EMU_STATS_LEN];
     emu_stats_t s;
