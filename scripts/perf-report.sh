@@ -32,7 +32,7 @@ RUNS=${RUNS:-3}                # runs of each session / load variant (median)
 PEEK_CALLS=${PEEK_CALLS:-20000}
 PEEK_ROUNDS=${PEEK_ROUNDS:-51}
 OPS_N=${OPS_N:-1000}
-SYSCALLS=${SYSCALLS:-1000}     # system calls of the strace sessions' tracee
+SYSCALLS=${SYSCALLS:-5000}     # system calls of the strace sessions' tracee
 REPORT=${OUT:-docs/performance.md}
 T=target/perf
 B=$T/bin
@@ -122,7 +122,7 @@ gdb_cmd=(gdb -nx -batch -ex 'unset environment LD_PRELOAD' -ex 'unset environmen
 session() {
     pin "$EMU" -- "$B/redox_ops" session env LD_PRELOAD="$PRELOAD_RDX" "$@" |
         awk -F'|' 'prev ~ /kind/ { split($1, f, " "); files = $3; gsub(/^ +| +$/, "", files)
-                                   printf "%.0f|%s\n", f[2], files; exit } { prev = $0 }'
+                                   if (!done) printf "%.0f|%s\n", f[2], files; done = 1 } { prev = $0 }'
 }
 IFS='|' read -r st_ops st_files < <(session "${strace_cmd[@]}")
 st_lines=$(grep -vc -e '^[0-9]* *+++' -e '^[0-9]* *---' "$RUN/trace" || true)
@@ -237,11 +237,12 @@ cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 ncpu=$(nproc)
 kernel=$(uname -srm)
 virt=$(systemd-detect-virt 2>/dev/null || true)
-glibc=$(ldd --version 2>/dev/null | head -1 | awk '{ print $NF }')
-gccv=$("$CC" --version | head -1)
+if grep -qw hypervisor /proc/cpuinfo; then virt+="${virt:+, }under a hypervisor"; fi
+glibc=$(ldd --version 2>/dev/null | awk 'NR == 1 { print $NF }' || true)
+gccv=$("$CC" --version | awk 'NR == 1')
 rustv=$(rustc --version)
-gdbv=$(gdb --version | head -1)
-stracev=$(strace -V | head -1)
+gdbv=$(gdb --version | awk 'NR == 1')
+stracev=$(strace -V | awk 'NR == 1')
 valgrindv=$(valgrind --version)
 
 declare -A MR
@@ -272,7 +273,7 @@ the same run. History and the reasoning behind earlier changes are in
 | | |
 | --- | --- |
 | date | $(date -u '+%Y-%m-%d %H:%M UTC') |
-| machine | ${cpu_model}, ${ncpu} CPUs${virt:+ (virtualisation: $virt)} |
+| machine | ${cpu_model}, ${ncpu} CPUs${virt:+ ($virt)} |
 | kernel | ${kernel} |
 | toolchain | glibc ${glibc}; ${gccv}; ${rustv} |
 | tools | ${gdbv}; ${stracev}; ${valgrindv} |
@@ -414,9 +415,10 @@ $(verdict "$lib_ratio" 0.25 ge).** The table says where the time goes:
   call cost on the machine (under KVM, a switch between processes costs microseconds).
 * **The library reaches ${lib_vs_floor} of the floor.** Two intermediate clients measure the
   rest: waiting on an \`event:\` queue and then reading \`trace\` costs one more round trip
-  (floor-event: $(ratio "${MR[floor-event]}" "${MR[floor]}") of the floor), and so does making those
-  reads in a second thread that hands the stop to the waiting one (floor-thread:
-  $(ratio "${MR[floor-thread]}" "${MR[floor]}") of the floor, $(csw_total floor-thread) switches per stop).
+  (floor-event: $(ratio "${MR[floor-event]}" "${MR[floor]}") of the floor), and making those reads in a
+  second thread that hands each stop to the waiting one costs a hand-off between threads
+  (floor-thread: $(ratio "${MR[floor-thread]}" "${MR[floor]}") of the floor, $(csw_total floor-thread) switches
+  per stop).
   That is the library's shape: its event thread is what gives SIGCHLD at every stop, a
   \`waitpid\` that never polls and returns EINTR, and a TRACEME child that advances without
   its tracer. The library's own code accounts for the rest: it runs at
@@ -486,9 +488,9 @@ preloaded, and through the Redox backend under the emulator (with the shim).
 | \`strace -f\` of \`sysloop ${SYSCALLS}\`, s | $(st_med st_native) | $(st_med st_linux) | $(st_med st_redox) | $(ratio "$(st_med st_linux)" "$(st_med st_native)") | $(ratio "$(st_med st_redox)" "$(st_med st_native)") |
 | \`gdb -batch\` session, s | $(st_med gdb_native) | $(st_med gdb_linux) | $(st_med gdb_redox) | $(ratio "$(st_med gdb_linux)" "$(st_med gdb_native)") | $(ratio "$(st_med gdb_redox)" "$(st_med gdb_native)") |
 
-The Linux backend passes every request straight to the kernel, so its sessions take the native
-time. The Redox figures include starting the emulator and the per-stop round trips of
-section 3.
+The Linux backend passes every request straight to the kernel, so its sessions take about
+the native time (differences of a few ms at these durations are noise). The Redox figures
+include starting the emulator and the per-stop round trips of section 3.
 
 ## 6. Load test: time per child
 
@@ -506,24 +508,33 @@ see benchmarks.md) as round trips to the emulator.
 
 ## Left for the library (\`src/platform/redox/\`)
 
-Measured here, not changed by this report (the backend is maintained elsewhere):
+Found by these measurements, not changed here (the backend is maintained elsewhere). The gains
+quoted were measured on uncommitted prototypes (figures and method: benchmarks.md,
+"Where the rate goes (session 4)"); this script measures the library as committed.
 
 * **\`PTRACE_GET_SYSCALL_INFO\` reads \`regs/env\`.** \`registers.rs\` \`syscall_info\` builds its
   answer from \`linux_regs\`, which reads \`regs/int\` *and* \`regs/env\` (fs/gs base); the answer
   uses \`rip\`, \`rsp\`, \`orig_rax\`/the arguments and \`rax\` only. Reading \`regs/int\` alone there
-  (\`files::read_int\` plus the \`syscall_nr\` bookkeeping of \`linux_regs\`) saves one operation per
-  stop for strace: 5 → 4 per stop, about 2 per traced system call (section 2).
+  (\`files::read_int\` plus the \`syscall_nr\` bookkeeping of \`linux_regs\`) saves one operation
+  per stop for strace (prototype: 10.1 → 8.1 operations per traced system call).
 * **\`process_vm_readv\`/\`writev\` move a page per SEEK + READ.** \`dispatch.rs\` \`process_vm\`
-  could move a whole remote range (up to the 64 KiB a READ carries) in one \`transfer\`, and fall
-  back to pages only when that fails with EFAULT, keeping the partial-transfer rule: section 4
-  shows the gain (\`mem\` against \`process_vm_readv\` on the Redox backend).
-* **The rate.** Section 3: with one tracee, a \`waitpid\` that blocks on its \`trace\` read itself
-  (the floor's 2 operations, no event thread) was the library's design before the event thread
-  (0.218× in benchmarks.md): it reached the floor's rate, but gave no SIGCHLD at each stop
-  and no EINTR. The event thread costs the factor ${lib_vs_floor} measured above; a library that
-  wants both could block in \`waitpid\` on the \`trace\` read itself while exactly one tracee is
-  running and no SIGCHLD handler is installed, and use the event thread otherwise (not
-  prototyped here).
+  could move up to 64 KiB (what a READ carries) per \`transfer\` and fall back to pages only when
+  that fails with EFAULT, keeping Linux's partial-transfer rule; the emulator build also needs
+  \`os/emu.rs\` \`BUF\` (its per-message cap, 4 KiB) raised. Prototype: 512 → 34 operations per
+  MiB, about 7× the MiB/s (section 4 has the raw-\`mem\` bound).
+* **System calls per stop in the tracer** (section 3's table): \`getpid\` before every operation
+  (\`os/emu.rs\` \`take\`, \`vm_copy\`, \`sigchld\`; emulator build only) could be a cached pid
+  renewed in \`after_fork\` — but a child made by a raw \`clone\` that skips the atfork handler
+  would then need another check (prototype: 30.5 → 24.8 per stop); \`os/lock.rs\` \`Lock::lock\`
+  masks all signals for every hold (two \`rt_sigprocmask\`), which the fork/signal-safety rules
+  require, but once per request instead of once per hold would do (removing the masking
+  altogether, to price it: 24.8 → 16.0 per stop).
+* **The rate.** With one tracee, a \`waitpid\` that blocks on its \`trace\` read itself (the
+  floor's 2 operations, no event thread) was the library's design before the event thread
+  (0.218× in benchmarks.md): it reached the floor's rate, but gave no SIGCHLD at each stop and
+  no EINTR. The event thread costs the factor ${lib_vs_floor} measured above; a library that wants
+  both could block in \`waitpid\` on the \`trace\` read itself while exactly one tracee is running
+  and no SIGCHLD handler is installed, and use the event thread otherwise (not prototyped).
 EOF
 } >"$REPORT.tmp"
 mv "$REPORT.tmp" "$REPORT"
