@@ -28,11 +28,12 @@ ROOT=$PWD
 CPU=${CPU:-0}
 ROUNDS=${ROUNDS:-5}            # rounds of the interleaved rate variants
 STOPS=${STOPS:-20000}          # syscall stops per rate round
-RUNS=${RUNS:-3}                # runs of each session / load variant (median)
+RUNS=${RUNS:-5}                # runs of each session / load variant (median)
 PEEK_CALLS=${PEEK_CALLS:-20000}
 PEEK_ROUNDS=${PEEK_ROUNDS:-51}
 OPS_N=${OPS_N:-1000}
 SYSCALLS=${SYSCALLS:-5000}     # system calls of the strace sessions' tracee
+LIMIT=${LIMIT:-300}            # seconds any one measured program may take (then it is killed)
 REPORT=${OUT:-docs/performance.md}
 T=target/perf
 B=$T/bin
@@ -42,17 +43,18 @@ say() { printf '== %s\n' "$*" >&2; }
 for tool in taskset valgrind gdb strace cc git awk; do
     command -v "$tool" >/dev/null || die "$tool is required (Debian: util-linux valgrind gdb strace gcc)"
 done
-for v in CPU ROUNDS STOPS RUNS PEEK_CALLS PEEK_ROUNDS OPS_N SYSCALLS; do
+for v in CPU ROUNDS STOPS RUNS PEEK_CALLS PEEK_ROUNDS OPS_N SYSCALLS LIMIT; do
     [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a number"
 done
 ((ROUNDS > 0 && RUNS > 0)) || die "ROUNDS and RUNS must be positive"
-pin() { taskset -c "$CPU" "$@"; }
+lim() { timeout -k 5 "$LIMIT" "$@"; }
+pin() { lim taskset -c "$CPU" "$@"; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "nan" }'; }
 # Runs "$@", prints its wall time in seconds.
 wall() {
     local t0 t1
     t0=$(date +%s%N)
-    "$@" >/dev/null 2>&1 || die "failed: $*"
+    lim "$@" >/dev/null 2>&1 || die "failed: $*"
     t1=$(date +%s%N)
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) / 1e9 }'
 }
@@ -121,8 +123,14 @@ gdb_cmd=(gdb -nx -batch -ex 'unset environment LD_PRELOAD' -ex 'unset environmen
 # prints "OPS|BY FILE" from redox_ops' session row.
 session() {
     pin "$EMU" -- "$B/redox_ops" session env LD_PRELOAD="$PRELOAD_RDX" "$@" |
-        awk -F'|' 'prev ~ /kind/ { split($1, f, " "); files = $3; gsub(/^ +| +$/, "", files)
-                                   if (!done) printf "%.0f|%s\n", f[2], files; done = 1 } { prev = $0 }'
+        awk -F'|' 'prev ~ /kind/ && !done {
+            split($1, f, " "); n = split($3, parts, ", "); files = ""
+            for (i = 1; i <= n; i++) {   # "name 1.007e+04" -> "name 10070"
+                m = split(parts[i], w, " "); if (m < 2) continue
+                name = parts[i]; sub(/ +[^ ]+ *$/, "", name); sub(/^ +/, "", name)
+                files = files (files == "" ? "" : ", ") name " " sprintf("%.0f", w[m])
+            }
+            printf "%.0f|%s\n", f[2], files; done = 1 } { prev = $0 }'
 }
 IFS='|' read -r st_ops st_files < <(session "${strace_cmd[@]}")
 st_lines=$(grep -vc -e '^[0-9]* *+++' -e '^[0-9]* *---' "$RUN/trace" || true)
@@ -131,7 +139,7 @@ IFS='|' read -r gdb_ops gdb_files < <(session "${gdb_cmd[@]}")
 # The same sessions natively: the tool's own ptrace and wait4 calls (strace of the tool,
 # not following its children).
 native_calls() {
-    strace -o "$RUN/calls" -e trace=ptrace,wait4 "$@" >/dev/null 2>&1 || die "strace of $1 failed"
+    lim strace -o "$RUN/calls" -e trace=ptrace,wait4 "$@" >/dev/null 2>&1 || die "strace of $1 failed"
     grep -c -e '^ptrace(' -e '^wait4(' "$RUN/calls" || true
 }
 st_native=$(native_calls strace -f -o /dev/null "$ROOT/$B/sysloop" "$SYSCALLS")
@@ -168,7 +176,7 @@ med() { printf '%s\n' $1 | median; }
 # Prints "emulator|tracer NAME calls/stop" lines; nothing if perf trace is not available.
 SYSCALL_STOPS=${SYSCALL_STOPS:-5000}
 syscalls_per_stop() {
-    perf trace -s -o "$RUN/ptrace.$1" -- "$EMU" -- "$B/stops" "$1" "$SYSCALL_STOPS" \
+    lim perf trace -s -o "$RUN/ptrace.$1" -- "$EMU" -- "$B/stops" "$1" "$SYSCALL_STOPS" \
         >/dev/null 2>&1 || return 0
     awk -v n="$((SYSCALL_STOPS + SYSCALL_STOPS / 10 + 100))" '
         function flush() { if (who != "" && !tracee) for (k in c) sum[who " " k] += c[k]; delete c }
@@ -206,7 +214,7 @@ say "6. load test ($RUNS runs each)"
 declare -A LOAD
 load_run() {
     local err out
-    out=$("$@" 2>"$RUN/load.err") || die "load failed: $*"
+    out=$(lim "$@" 2>"$RUN/load.err") || die "load failed: $*"
     [[ $out == "children reaped: 800 of 800; waitpid(-1) after: ECHILD" ]] ||
         die "load: unexpected output of $*: $out"
     err=$(cat "$RUN/load.err")
