@@ -333,7 +333,7 @@ client. The denominators: the system calls strace traced (lines of its output), 
 \`ptrace\` + \`wait4\` calls the same tool makes natively (\`strace -e trace=ptrace,wait4\` of the
 tool, plain Linux).
 
-| session | scheme operations | by file | traced system calls | ops per traced call | native ptrace+wait4 calls | ops per native call |
+| session | scheme operations | by file (4 significant digits) | traced system calls | ops per traced call | native ptrace+wait4 calls | ops per native call |
 | --- | --- | --- | --- | --- | --- | --- |
 | \`strace -f\` of \`sysloop ${SYSCALLS}\` (bench/sysloop.c) | ${st_ops} | ${st_files} | ${st_lines} | **$(f2 "$(awk -v a="$st_ops" -v b="$st_lines" 'BEGIN { print a / b }')")** | ${st_native} | $(f2 "$(awk -v a="$st_ops" -v b="$st_native" 'BEGIN { print a / b }')") |
 | \`gdb -batch\`: break, run, bt, next ×3, finish, continue (tests/clients/calls.c) | ${gdb_ops} | ${gdb_files} | — | — | ${gdb_native} | $(f2 "$(awk -v a="$gdb_ops" -v b="$gdb_native" 'BEGIN { print a / b }')") |
@@ -449,9 +449,13 @@ cat <<EOF
   \`ptrace\` resume, \`PTRACE_GET_SYSCALL_INFO\` to tell entry from exit, the \`wait4\` that
   reaps the stop and the one that finds nothing more, the \`signalfd\` read, a \`recvmsg\` and
   a \`sendto\` per operation, and a \`poll\` of the client's pidfd per message (the check that
-  the sender is still the process that connected). Removing the cheapest of them would not
-  bring the floor the factor $(awk -v f="$floor_ratio" 'BEGIN { printf "%.2f", 0.25 / f }') it lacks;
-  the context switches dominate.
+  the sender is still the process that connected). The one that could go without changing
+  what is emulated, the \`wait4\` that finds nothing (about one per stop), is a small part of
+  the $(f2 "$(awk -v a="${SC[emulator,wait4,floor]:-0}" 'BEGIN { print a }')") \`wait4\` and about 16 system calls per stop,
+  while the floor lacks a factor $(awk -v f="$floor_ratio" 'BEGIN { printf "%.2f", 0.25 / f }'); and
+  reordering who may preempt whom (\`chrt -b\`, or more weight for the emulator) changed
+  nothing measurable (benchmarks.md, session 4): the $(csw_total floor) context switches per
+  stop dominate.
 EOF
 else
 cat <<EOF
