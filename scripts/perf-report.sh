@@ -265,6 +265,25 @@ csw_total() { awk -v a="$(med "${CT[$1]}")" -v b="$(med "${CE[$1]}")" -v c="$(me
     'BEGIN { if (b == "-" || b == "") b = 0; printf "%.2f", a + b + c }'; }
 
 st_med() { med "${WALL[$1]}"; }
+# The total of the system calls per stop of one column of the perf trace table.
+sc_total() {
+    local t=0 k who v
+    for k in "${!SC[@]}"; do
+        IFS=, read -r who _ v <<<"$k"
+        if [[ $who == "$1" && $v == "$2" ]]; then
+            t=$(awk -v a="$t" -v b="${SC[$k]}" 'BEGIN { print a + b }')
+        fi
+    done
+    f2 "$t"
+}
+emu_spare="What could go without changing what is emulated are the \`wait4\` calls beyond
+  those two (\`reap_all\` runs at every turn of the event loop, not only after a SIGCHLD)"
+if [[ -n ${SC[emulator,wait4,floor]:-} ]]; then
+    emu_spare+=": $(awk -v a="${SC[emulator,wait4,floor]}" 'BEGIN { printf "%.2f", a - 2 }') of the
+  $(sc_total emulator floor) system calls per stop,"
+else
+    emu_spare+=","
+fi
 ld_med() { med "${LOAD[$1]}"; }
 
 {
@@ -388,16 +407,7 @@ else
         printf '%s |\n' "$row"
     done | sort -t'|' -k7,7gr -k3,3gr
     row="| **total**"
-    for col in "${cols[@]}"; do
-        t=0
-        for k in "${!SC[@]}"; do
-            IFS=, read -r who _ v <<<"$k"
-            if [[ $who == "${col%%,*}" && $v == "${col#*,}" ]]; then
-                t=$(awk -v a="$t" -v b="${SC[$k]}" 'BEGIN { print a + b }')
-            fi
-        done
-        row+=" | **$(f2 "$t")**"
-    done
+    for col in "${cols[@]}"; do row+=" | **$(sc_total "${col%%,*}" "${col#*,}")**"; done
     printf '%s |\n' "$row"
 fi
 cat <<EOF
@@ -449,11 +459,9 @@ cat <<EOF
   \`ptrace\` resume, \`PTRACE_GET_SYSCALL_INFO\` to tell entry from exit, the \`wait4\` that
   reaps the stop and the one that finds nothing more, the \`signalfd\` read, a \`recvmsg\` and
   a \`sendto\` per operation, and a \`poll\` of the client's pidfd per message (the check that
-  the sender is still the process that connected). The one that could go without changing
-  what is emulated, the \`wait4\` that finds nothing (about one per stop), is a small part of
-  the $(f2 "$(awk -v a="${SC[emulator,wait4,floor]:-0}" 'BEGIN { print a }')") \`wait4\` and about 16 system calls per stop,
-  while the floor lacks a factor $(awk -v f="$floor_ratio" 'BEGIN { printf "%.2f", 0.25 / f }'); and
-  reordering who may preempt whom (\`chrt -b\`, or more weight for the emulator) changed
+  the sender is still the process that connected).
+  ${emu_spare}
+  while the floor lacks a factor $(awk -v f="$floor_ratio" 'BEGIN { printf "%.2f", 0.25 / f }'); and reordering who may preempt whom (\`chrt -b\`, or more weight for the emulator) changed
   nothing measurable (benchmarks.md, session 4): the $(csw_total floor) context switches per
   stop dominate.
 EOF
