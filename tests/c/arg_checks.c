@@ -15,7 +15,8 @@
  *    -> EINVAL, an unreadable one -> EFAULT, the reserved byte or flags set -> EINVAL, an op
  *    other than the stop's -> EINVAL, at a stop that is no syscall stop -> EINVAL, a syscall
  *    number that is no `int` -> ERANGE; at an entry stop it changes the syscall made and at
- *    the exit stop its result, as the tracee sees;
+ *    the exit stop its result, as the tracee sees. Older kernels answer EIO to all of it (the
+ *    arm64 expectation shows it), so the x86_64 expectation needs a 6.16+ host;
  *  - x86_64: ARCH_PRCTL ARCH_SET_FS/GS of a base at or above TASK_SIZE_MAX -> EPERM
  *    (arch/x86/kernel/process_64.c `do_arch_prctl_64`), an unknown code -> EINVAL;
  *    SETREGSET NT_X86_XSTATE shorter than the whole set -> EFAULT (`xstateregs_set`). */
