@@ -1,5 +1,5 @@
 //! The register requests on x86_64: GETREGS/SETREGS, GETFPREGS/SETFPREGS, GETREGSET/
-//! SETREGSET, PEEKUSER/POKEUSER, GET_SYSCALL_INFO and ARCH_PRCTL, over `regs/int`,
+//! SETREGSET, PEEKUSER/POKEUSER, GET/SET_SYSCALL_INFO and ARCH_PRCTL, over `regs/int`,
 //! `regs/float` and `regs/env` (docs/redox-protocol.md §3). aarch64 Redox has neither `pc`/`sp` in its register
 //! file nor any stop site (docs/redox-protocol.md §2.4, §3.1), so these requests are EIO there.
 #![forbid(unsafe_code)]
