@@ -305,24 +305,17 @@ pub fn syscall_info(pid: pid_t) -> Result<([u8; 88], usize)> {
         info[4..8].copy_from_slice(&AUDIT_ARCH_X86_64.to_ne_bytes());
         info[8..16].copy_from_slice(&view.rip.to_ne_bytes());
         info[16..24].copy_from_slice(&view.rsp.to_ne_bytes());
-        // Linux recognises a syscall stop by its `SIGTRAP | 0x80` code, so without
-        // PTRACE_O_TRACESYSGOOD every stop is reported as NONE (measured on 6.18).
-        let stop = if s.options & PTRACE_O_TRACESYSGOOD != 0 {
-            stop
-        } else {
-            Stop::Attached
-        };
-        let full = match stop {
-            Stop::SyscallEntry => {
-                info[0] = PTRACE_SYSCALL_INFO_ENTRY as u8;
+        // Without PTRACE_O_TRACESYSGOOD every stop is NONE (measured on 6.18).
+        info[0] = syscall_info_op(s, stop);
+        let full = match c_int::from(info[0]) {
+            PTRACE_SYSCALL_INFO_ENTRY => {
                 info[24..32].copy_from_slice(&view.orig_rax.to_ne_bytes());
                 for (dst, arg) in info[32..80].chunks_exact_mut(8).zip(view.syscall_args()) {
                     dst.copy_from_slice(&arg.to_ne_bytes());
                 }
                 80
             }
-            Stop::SyscallExit => {
-                info[0] = PTRACE_SYSCALL_INFO_EXIT as u8;
+            PTRACE_SYSCALL_INFO_EXIT => {
                 let rval = view.rax as i64;
                 info[24..32].copy_from_slice(&rval.to_ne_bytes());
                 info[32] = u8::from((-4095..0).contains(&rval));
