@@ -221,7 +221,17 @@ impl Pal for Sys {
                 PTRACE_GETSIGINFO => copy_out(data, &r::siginfo(pid)?).map(|()| 0),
                 PTRACE_SETSIGINFO => {
                     r::stopped(pid)?;
-                    r::set_siginfo(pid, read_in(data)?)
+                    // kernel/signal.c `copy_siginfo_from_user`: the 48 bytes of the kernel's
+                    // siginfo, then, for a layout it does not know, the rest of the 128.
+                    let mut info = [0u8; 128];
+                    let head = info.get_mut(..r::SIGINFO_KNOWN).unwrap_or_default();
+                    copy_in(head, data)?;
+                    if !r::known_siginfo_layout(&info) {
+                        let rest = info.get_mut(r::SIGINFO_KNOWN..).unwrap_or_default();
+                        let at = data.cast::<u8>().wrapping_add(r::SIGINFO_KNOWN).cast();
+                        copy_in(rest, at)?;
+                    }
+                    r::set_siginfo(pid, info)
                 }
                 PTRACE_PEEKSIGINFO => {
                     r::stopped(pid)?;
@@ -236,8 +246,12 @@ impl Pal for Sys {
                 PTRACE_GETSIGMASK | PTRACE_SETSIGMASK => {
                     r::stopped(pid)?;
                     r::sigmask_size(a)?;
-                    if request == PTRACE_SETSIGMASK {
-                        read_in::<8>(data)?;
+                    // Linux copies the mask in (SETSIGMASK) or out (GETSIGMASK) before it
+                    // can fail otherwise: EFAULT first. The mask is unknown here, so GET
+                    // writes the caller's own bytes back, all or nothing, to find out.
+                    let mask = read_in::<8>(data)?;
+                    if request == PTRACE_GETSIGMASK {
+                        put_out(data, &mask)?;
                     }
                     // No signal mask is reachable on Redox (docs/redox-gaps.md).
                     Err(EIO)
@@ -283,6 +297,16 @@ impl Pal for Sys {
                     let (info, full) = g::syscall_info(pid)?;
                     copy_out(data, info.get(..a.min(full)).unwrap_or_default())?;
                     Ok(full as c_long)
+                }
+                #[cfg(target_arch = "x86_64")]
+                PTRACE_SET_SYSCALL_INFO => {
+                    r::stopped(pid)?;
+                    // kernel/ptrace.c `ptrace_set_syscall_info`: EINVAL for a size short of
+                    // the structure, then EFAULT, before the fields are looked at.
+                    if a < 88 {
+                        return Err(crate::errno::EINVAL);
+                    }
+                    g::set_syscall_info(pid, &read_in(data)?)
                 }
                 #[cfg(target_arch = "x86_64")]
                 PTRACE_ARCH_PRCTL => {

@@ -1,10 +1,10 @@
 //! The register requests on x86_64: GETREGS/SETREGS, GETFPREGS/SETFPREGS, GETREGSET/
-//! SETREGSET, PEEKUSER/POKEUSER, GET_SYSCALL_INFO and ARCH_PRCTL, over `regs/int`,
+//! SETREGSET, PEEKUSER/POKEUSER, GET/SET_SYSCALL_INFO and ARCH_PRCTL, over `regs/int`,
 //! `regs/float` and `regs/env` (docs/redox-protocol.md §3). aarch64 Redox has neither `pc`/`sp` in its register
 //! file nor any stop site (docs/redox-protocol.md §2.4, §3.1), so these requests are EIO there.
 #![forbid(unsafe_code)]
 
-use core::ffi::c_long;
+use core::ffi::{c_int, c_long};
 
 use super::files;
 use syscall::EnvRegisters;
@@ -14,7 +14,7 @@ use super::scheme;
 use super::status::Stop;
 use super::table;
 use super::tracee::{File, Session};
-use crate::errno::{EINVAL, EIO, ENOSYS, ESRCH, Result};
+use crate::errno::{EFAULT, EINVAL, EIO, ENOSYS, EPERM, ESRCH, Errno, Result};
 use crate::header::sys_ptrace::*;
 use crate::platform::types::pid_t;
 
@@ -265,6 +265,12 @@ pub fn regset_len(pid: pid_t, note: usize, len: usize) -> Result<usize> {
     if note == 2 && n != regs::LINUX_FPREGS_BYTES {
         return Err(EINVAL);
     }
+    // So is the XSAVE set, whose short write Linux answers EFAULT before reading the
+    // buffer (same file, `xstateregs_set`: `count` must be the whole XSAVE size); here
+    // the whole is our x87 and SSE image (docs/redox-gaps.md).
+    if note == 0x202 && n != XSTATE_BYTES {
+        return Err(EFAULT);
+    }
     Ok(n)
 }
 
@@ -299,24 +305,17 @@ pub fn syscall_info(pid: pid_t) -> Result<([u8; 88], usize)> {
         info[4..8].copy_from_slice(&AUDIT_ARCH_X86_64.to_ne_bytes());
         info[8..16].copy_from_slice(&view.rip.to_ne_bytes());
         info[16..24].copy_from_slice(&view.rsp.to_ne_bytes());
-        // Linux recognises a syscall stop by its `SIGTRAP | 0x80` code, so without
-        // PTRACE_O_TRACESYSGOOD every stop is reported as NONE (measured on 6.18).
-        let stop = if s.options & PTRACE_O_TRACESYSGOOD != 0 {
-            stop
-        } else {
-            Stop::Attached
-        };
-        let full = match stop {
-            Stop::SyscallEntry => {
-                info[0] = PTRACE_SYSCALL_INFO_ENTRY as u8;
+        // Without PTRACE_O_TRACESYSGOOD every stop is NONE (measured on 6.18).
+        info[0] = syscall_info_op(s, stop);
+        let full = match c_int::from(info[0]) {
+            PTRACE_SYSCALL_INFO_ENTRY => {
                 info[24..32].copy_from_slice(&view.orig_rax.to_ne_bytes());
                 for (dst, arg) in info[32..80].chunks_exact_mut(8).zip(view.syscall_args()) {
                     dst.copy_from_slice(&arg.to_ne_bytes());
                 }
                 80
             }
-            Stop::SyscallExit => {
-                info[0] = PTRACE_SYSCALL_INFO_EXIT as u8;
+            PTRACE_SYSCALL_INFO_EXIT => {
                 let rval = view.rax as i64;
                 info[24..32].copy_from_slice(&rval.to_ne_bytes());
                 info[32] = u8::from((-4095..0).contains(&rval));
@@ -325,6 +324,59 @@ pub fn syscall_info(pid: pid_t) -> Result<([u8; 88], usize)> {
             _ => 24,
         };
         Ok((info, full))
+    })
+}
+
+/// The op of `__ptrace_syscall_info` at this stop: ENTRY or EXIT at a syscall stop Linux
+/// recognises as one (by its `SIGTRAP | 0x80` code, so only with PTRACE_O_TRACESYSGOOD,
+/// kernel/ptrace.c `ptrace_get_syscall_info_op`), else NONE.
+fn syscall_info_op(s: &Session, stop: Stop) -> u8 {
+    match stop {
+        _ if s.options & PTRACE_O_TRACESYSGOOD == 0 => PTRACE_SYSCALL_INFO_NONE as u8,
+        Stop::SyscallEntry => PTRACE_SYSCALL_INFO_ENTRY as u8,
+        Stop::SyscallExit => PTRACE_SYSCALL_INFO_EXIT as u8,
+        _ => PTRACE_SYSCALL_INFO_NONE as u8,
+    }
+}
+
+/// `ERANGE` (asm-generic/errno-base.h).
+const ERANGE: Errno = Errno(34);
+
+/// PTRACE_SET_SYSCALL_INFO (Linux 6.16, kernel/ptrace.c `ptrace_set_syscall_info`), given the
+/// caller's 88 bytes (the size and the copy are checked by the dispatch first): EINVAL for
+/// the `reserved` byte or `flags`, an op other than the stop's, or a stop that is no syscall
+/// stop; at an entry stop the number (ERANGE unless it is a sign-extended `int`) and, unless
+/// it is -1, the arguments are set, as SETREGS sets `orig_rax` and rdi..r9; at an exit stop
+/// `rax` takes `rval`, whatever `is_error` says (x86 `syscall_set_return_value`).
+pub fn set_syscall_info(pid: pid_t, info: &[u8; 88]) -> Result<c_long> {
+    let word = |at: usize| {
+        let b = info.get(at..at + 8).and_then(|w| w.try_into().ok());
+        u64::from_ne_bytes(b.unwrap_or_default())
+    };
+    with_stopped(pid, |s, stop| {
+        if info[1] != 0 || info[2..4] != [0, 0] || info[0] != syscall_info_op(s, stop) {
+            return Err(EINVAL);
+        }
+        let mut view = linux_regs(s, stop)?;
+        match c_int::from(info[0]) {
+            PTRACE_SYSCALL_INFO_ENTRY => {
+                let nr = word(24);
+                if nr as i32 as i64 as u64 != nr {
+                    return Err(ERANGE);
+                }
+                view.orig_rax = nr;
+                if nr != u64::MAX {
+                    let mut args = [0u64; 6];
+                    for (i, arg) in args.iter_mut().enumerate() {
+                        *arg = word(32 + 8 * i);
+                    }
+                    view.set_syscall_args(args);
+                }
+            }
+            PTRACE_SYSCALL_INFO_EXIT => view.rax = word(24),
+            _ => return Err(EINVAL),
+        }
+        set_linux_regs(s, stop, &view).map(|()| 0)
     })
 }
 
@@ -339,10 +391,19 @@ pub fn arch_prctl_reads(code: usize) -> bool {
     matches!(code, ARCH_GET_FS | ARCH_GET_GS)
 }
 
+/// `TASK_SIZE_MAX` on x86_64 with 4-level paging (arch/x86/include/asm/page_64_types.h): the
+/// user half less its last page, the first base `ARCH_SET_FS`/`ARCH_SET_GS` refuse.
+const TASK_SIZE_MAX: usize = 0x7fff_ffff_f000;
+
 /// PTRACE_ARCH_PRCTL for the fs/gs bases, which Redox keeps in `regs/env` (§3.1): the base
-/// read by a GET code, or 0 after a SET code stored `addr`.
+/// read by a GET code, or 0 after a SET code stored `addr`. A base at or above
+/// `TASK_SIZE_MAX` is EPERM before anything is read (arch/x86/kernel/process_64.c
+/// `do_arch_prctl_64`); other codes are EINVAL (its `default`).
 pub fn arch_prctl(pid: pid_t, code: usize, addr: usize) -> Result<u64> {
     with_stopped(pid, |s, _| {
+        if matches!(code, ARCH_SET_FS | ARCH_SET_GS) && addr >= TASK_SIZE_MAX {
+            return Err(EPERM);
+        }
         let mut env = files::read_env(s)?;
         match code {
             ARCH_GET_FS => Ok(env.fsbase),

@@ -98,6 +98,11 @@ impl UserRegs {
     pub fn syscall_args(self) -> [u64; 6] {
         [self.rdi, self.rsi, self.rdx, self.r10, self.r8, self.r9]
     }
+
+    /// Replaces the syscall arguments, in the order of [`UserRegs::syscall_args`].
+    pub fn set_syscall_args(&mut self, args: [u64; 6]) {
+        [self.rdi, self.rsi, self.rdx, self.r10, self.r8, self.r9] = args;
+    }
 }
 
 /// The Linux view of Redox registers. `orig_rax` is supplied by the caller (the syscall

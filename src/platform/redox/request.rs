@@ -58,6 +58,18 @@ pub fn traceme() -> Result<c_long> {
     Ok(0)
 }
 
+/// The errno of ATTACH and SEIZE when opening `trace` failed with `e`: v2020 answers ESRCH for
+/// a process that has exited and is not reaped yet (`src/scheme/proc.rs` @59177587 l.243–245),
+/// which Linux still finds and refuses with EPERM (kernel/ptrace.c `ptrace_attach`:
+/// `task->exit_state`). Such a process still takes signal 0.
+fn exited(pid: pid_t, e: Errno) -> Errno {
+    if e == ESRCH && pid > 0 && os::kill(pid, 0).is_ok() {
+        EPERM
+    } else {
+        e
+    }
+}
+
 /// PTRACE_ATTACH: as Linux, by SIGSTOP (ptrace(2) PTRACE_ATTACH): open `trace`, arm the
 /// stops Linux always reports, and send SIGSTOP, whose signal stop is reported as the attach
 /// stop 0x137f. The tracee is then parked at a stop site with EXIT armed, so a SIGKILL from
@@ -69,7 +81,7 @@ pub fn attach(pid: pid_t) -> Result<c_long> {
     let mut t = table::lock();
     // Read before `trace` is opened, which makes the process a tracee (state `t` on Linux).
     let stopped = os::job_stopped(pid);
-    let (fd, flags) = driver::open_trace(&t, pid, false, false)?;
+    let (fd, flags) = driver::open_trace(&t, pid, false, false).map_err(|e| exited(pid, e))?;
     let mut s = Session::new(pid, fd, flags, 0, false);
     s.attaching = true;
     if stopped {
@@ -109,7 +121,7 @@ pub fn seize(pid: pid_t, addr: usize, options: usize) -> Result<c_long> {
     }
     let mut t = table::lock();
     let exitkill = options & PTRACE_O_EXITKILL != 0;
-    let (fd, flags) = driver::open_trace(&t, pid, false, exitkill)?;
+    let (fd, flags) = driver::open_trace(&t, pid, false, exitkill).map_err(|e| exited(pid, e))?;
     let mut s = Session::new(pid, fd, flags, options, true);
     let arm = s.resumed(s.rearm());
     driver::add(&mut t, s)?;
@@ -265,15 +277,65 @@ pub fn siginfo(pid: pid_t) -> Result<[u8; 128]> {
     })
 }
 
-/// PTRACE_SETSIGINFO: Redox keeps no siginfo (§2.4). The tracer's siginfo is kept for
-/// GETSIGINFO until the tracee resumes; what is delivered is the restart request's signal,
-/// as on Linux, without the other fields (docs/redox-gaps.md).
-pub fn set_siginfo(pid: pid_t, info: [u8; 128]) -> Result<c_long> {
-    with_stopped(pid, |s, _| {
+/// Bytes of the kernel's own siginfo (`struct kernel_siginfo`, include/linux/signal_types.h):
+/// what Linux keeps of a siginfo whose layout it knows.
+pub const SIGINFO_KNOWN: usize = 48;
+
+/// Whether Linux knows the layout of a siginfo with these `si_signo`/`si_code`
+/// (kernel/signal.c `known_siginfo_layout`, with the code limits of
+/// include/uapi/asm-generic/siginfo.h in Linux 6.18: NSIGILL .. NSIGSYS). For any other, it
+/// reads the 80 bytes past `SIGINFO_KNOWN` too and refuses them unless they are zero.
+pub fn known_siginfo_layout(info: &[u8; 128]) -> bool {
+    let signo = u32::from_ne_bytes([info[0], info[1], info[2], info[3]]);
+    let code = i32::from_ne_bytes([info[8], info[9], info[10], info[11]]);
+    /// SI_KERNEL, SI_DETHREAD, SI_ASYNCNL (asm-generic/siginfo.h).
+    const SI_KERNEL: i32 = 0x80;
+    const SI_DETHREAD: i32 = -7;
+    const SI_ASYNCNL: i32 = -60;
+    // The last si_code of each signal with codes of its own (`sig_sicodes`): SIGILL, SIGTRAP,
+    // SIGBUS, SIGFPE, SIGSEGV, SIGCHLD, SIGPOLL, SIGSYS; other signals share SIGPOLL's.
+    let limit = match signo {
+        4 => 11,
+        5 => 6,
+        7 => 5,
+        8 => 15,
+        11 => 10,
+        17 => 6,
+        29 => 6,
+        31 => 2,
+        _ => 6,
+    };
+    match code {
+        SI_KERNEL => true,
+        c if c > 0 => c <= limit,
+        c => c >= SI_DETHREAD || c == SI_ASYNCNL,
+    }
+}
+
+/// PTRACE_SETSIGINFO, given the caller's siginfo as Linux reads it (`SIGINFO_KNOWN` bytes, all
+/// 128 for an unknown layout): E2BIG when an unknown layout has anything past the known part
+/// (kernel/signal.c `post_copy_siginfo_from_user`), then EINVAL at a stop without a siginfo,
+/// the group-stop of a tracee not attached with SEIZE (kernel/ptrace.c `ptrace_setsiginfo`, as
+/// GETSIGINFO). Redox keeps no siginfo (§2.4): the tracer's, its known part, is kept for
+/// GETSIGINFO until the tracee resumes; what is delivered is the restart request's signal, as
+/// on Linux, without the other fields (docs/redox-gaps.md).
+pub fn set_siginfo(pid: pid_t, mut info: [u8; 128]) -> Result<c_long> {
+    if !known_siginfo_layout(&info) && info.iter().skip(SIGINFO_KNOWN).any(|&b| b != 0) {
+        return Err(E2BIG);
+    }
+    with_stopped(pid, |s, stop| {
+        if let Stop::Group { seized: false, .. } = stop {
+            return Err(EINVAL);
+        }
+        // Linux's copy back (`copy_siginfo_to_user`) zeroes what it does not keep.
+        info.get_mut(SIGINFO_KNOWN..).unwrap_or_default().fill(0);
         s.siginfo = Some(info);
         Ok(0)
     })
 }
+
+/// `E2BIG` (asm-generic/errno-base.h).
+const E2BIG: Errno = Errno(7);
 
 /// PTRACE_PEEKSIGINFO, given the caller's `__ptrace_peeksiginfo_args` (read after the pid
 /// check): Redox keeps no signal queue a tracer can read (§2.4), so EIO, but only after
