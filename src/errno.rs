@@ -22,6 +22,8 @@ pub const ESRCH: Errno = Errno(3);
 pub const EINTR: Errno = Errno(4);
 /// Input/output error: what Linux ptrace answers for an unknown request or unmapped memory.
 pub const EIO: Errno = Errno(5);
+/// Argument list too long: a siginfo with unknown bytes (PTRACE_SETSIGINFO).
+pub const E2BIG: Errno = Errno(7);
 /// No child processes.
 pub const ECHILD: Errno = Errno(10);
 /// Try again.
@@ -32,6 +34,8 @@ pub const EFAULT: Errno = Errno(14);
 pub const EBUSY: Errno = Errno(16);
 /// Invalid argument.
 pub const EINVAL: Errno = Errno(22);
+/// Result too large: a syscall number that is no `int` (PTRACE_SET_SYSCALL_INFO).
+pub const ERANGE: Errno = Errno(34);
 /// Function not implemented.
 pub const ENOSYS: Errno = Errno(38);
 

@@ -14,7 +14,7 @@ use super::scheme;
 use super::status::Stop;
 use super::table;
 use super::tracee::{File, Session};
-use crate::errno::{EFAULT, EINVAL, EIO, ENOSYS, EPERM, ESRCH, Errno, Result};
+use crate::errno::{EFAULT, EINVAL, EIO, ENOSYS, EPERM, ERANGE, ESRCH, Result};
 use crate::header::sys_ptrace::*;
 use crate::platform::types::pid_t;
 
@@ -41,8 +41,14 @@ pub fn move_past_int3(s: &mut Session) -> Result<()> {
 /// The Linux register view of a stopped tracee. At a syscall-entry stop Redox has the number
 /// in `rax` (§2.4); Linux shows it in `orig_rax` with `rax = -ENOSYS`.
 fn linux_regs(s: &mut Session, stop: Stop) -> Result<UserRegs> {
-    let int = files::read_int(s)?;
     let env = files::read_env(s)?;
+    linux_view(s, stop, &env)
+}
+
+/// As [`linux_regs`], with the fs/gs bases given rather than read from `regs/env`: for a caller
+/// that does not report them, one scheme read fewer at each stop.
+fn linux_view(s: &mut Session, stop: Stop, env: &EnvRegisters) -> Result<UserRegs> {
+    let int = files::read_int(s)?;
     let nr = match stop {
         Stop::SyscallEntry => {
             s.syscall_nr = Some(int.rax as u64);
@@ -51,7 +57,7 @@ fn linux_regs(s: &mut Session, stop: Stop) -> Result<UserRegs> {
         Stop::SyscallExit => s.syscall_nr,
         _ => None,
     };
-    let mut view = regs::to_linux(&int, &env, nr.unwrap_or(u64::MAX));
+    let mut view = regs::to_linux(&int, env, nr.unwrap_or(u64::MAX));
     if stop == Stop::SyscallEntry {
         view.rax = (-(ENOSYS.0 as i64)) as u64;
     }
@@ -300,7 +306,8 @@ pub fn set_regset(pid: pid_t, note: usize, part: &[u8]) -> Result<c_long> {
 pub fn syscall_info(pid: pid_t) -> Result<([u8; 88], usize)> {
     const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
     with_stopped(pid, |s, stop| {
-        let view = linux_regs(s, stop)?;
+        // The structure has no fs/gs base: `regs/env` is not read.
+        let view = linux_view(s, stop, &EnvRegisters::default())?;
         let mut info = [0u8; 88];
         info[4..8].copy_from_slice(&AUDIT_ARCH_X86_64.to_ne_bytes());
         info[8..16].copy_from_slice(&view.rip.to_ne_bytes());
@@ -338,9 +345,6 @@ fn syscall_info_op(s: &Session, stop: Stop) -> u8 {
         _ => PTRACE_SYSCALL_INFO_NONE as u8,
     }
 }
-
-/// `ERANGE` (asm-generic/errno-base.h).
-const ERANGE: Errno = Errno(34);
 
 /// PTRACE_SET_SYSCALL_INFO (Linux 6.16, kernel/ptrace.c `ptrace_set_syscall_info`), given the
 /// caller's 88 bytes (the size and the copy are checked by the dispatch first): EINVAL for

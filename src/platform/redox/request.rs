@@ -17,7 +17,7 @@ use super::scheme;
 use super::status::{SIGCONT, SIGKILL, SIGSTOP, Stop};
 use super::table;
 use super::tracee::{self, Session};
-use crate::errno::{EINVAL, EIO, EPERM, ESRCH, Errno, Result};
+use crate::errno::{E2BIG, EINVAL, EIO, EPERM, ESRCH, Errno, Result};
 use crate::header::sys_ptrace::*;
 use crate::platform::types::pid_t;
 
@@ -333,9 +333,6 @@ pub fn set_siginfo(pid: pid_t, mut info: [u8; 128]) -> Result<c_long> {
         Ok(0)
     })
 }
-
-/// `E2BIG` (asm-generic/errno-base.h).
-const E2BIG: Errno = Errno(7);
 
 /// PTRACE_PEEKSIGINFO, given the caller's `__ptrace_peeksiginfo_args` (read after the pid
 /// check): Redox keeps no signal queue a tracer can read (§2.4), so EIO, but only after
