@@ -358,9 +358,9 @@ tool, plain Linux).
 | \`gdb -batch\`: break, run, bt, next ×3, finish, continue (tests/clients/calls.c) | ${gdb_ops} | ${gdb_files} | — | — | ${gdb_native} | $(f2 "$(awk -v a="$gdb_ops" -v b="$gdb_native" 'BEGIN { print a / b }')") |
 
 A traced system call is two stops (entry and exit). strace asks at each stop for
-\`PTRACE_GET_SYSCALL_INFO\`, which the library builds from \`regs/int\` and, needlessly,
-\`regs/env\` (see "Left for the library" below): per stop a \`trace\` write, an \`event:\` read,
-a \`trace\` read, a \`regs/int\` read and a \`regs/env\` read. gdb's count is dominated by
+\`PTRACE_GET_SYSCALL_INFO\`, which the library builds from \`regs/int\` alone (the structure has
+no fs/gs base, so \`regs/env\` is not read): per stop a \`trace\` write, an \`event:\` read, a
+\`trace\` read and a \`regs/int\` read. gdb's count is dominated by
 PEEKDATA (\`mem\` reads), since it reads memory a word at a time when \`/proc/PID/mem\` is missing.
 
 ## 3. Syscall-stop rate, emulated path against plain Linux
@@ -528,15 +528,11 @@ see benchmarks.md) as round trips to the emulator.
 
 ## Left for the library (\`src/platform/redox/\`)
 
-Found by these measurements, not changed here (the backend is maintained elsewhere). The gains
-quoted were measured on uncommitted prototypes (figures and method: benchmarks.md,
-"Where the rate goes (session 4)"); this script measures the library as committed.
+Found by these measurements and left open. The gains quoted were measured on uncommitted
+prototypes (figures and method: benchmarks.md, "Where the rate goes (session 4)"); this script
+measures the library as committed. (Found and done: \`PTRACE_GET_SYSCALL_INFO\` no longer reads
+\`regs/env\`, which took strace from 10.1 to 8.0 operations per traced system call.)
 
-* **\`PTRACE_GET_SYSCALL_INFO\` reads \`regs/env\`.** \`registers.rs\` \`syscall_info\` builds its
-  answer from \`linux_regs\`, which reads \`regs/int\` *and* \`regs/env\` (fs/gs base); the answer
-  uses \`rip\`, \`rsp\`, \`orig_rax\`/the arguments and \`rax\` only. Reading \`regs/int\` alone there
-  (\`files::read_int\` plus the \`syscall_nr\` bookkeeping of \`linux_regs\`) saves one operation
-  per stop for strace (prototype: 10.1 → 8.1 operations per traced system call).
 * **\`process_vm_readv\`/\`writev\` move a page per SEEK + READ.** \`dispatch.rs\` \`process_vm\`
   could move up to 64 KiB (what a READ carries) per \`transfer\` and fall back to pages only when
   that fails with EFAULT, keeping Linux's partial-transfer rule; the emulator build also needs
@@ -544,8 +540,10 @@ quoted were measured on uncommitted prototypes (figures and method: benchmarks.m
   MiB, about 7× the MiB/s (section 4 has the raw-\`mem\` bound).
 * **System calls per stop in the tracer** (section 3's table): \`getpid\` before every operation
   (\`os/emu.rs\` \`take\`, \`vm_copy\`, \`sigchld\`; emulator build only) could be a cached pid
-  renewed in \`after_fork\` — but a child made by a raw \`clone\` that skips the atfork handler
-  would then need another check (prototype: 30.5 → 24.8 per stop); \`os/lock.rs\` \`Lock::lock\`
+  renewed in \`after_fork\` (prototype: 30.5 → 24.8 per stop) — not done, because a \`vfork\`
+  child shares its parent's memory and runs no atfork handler, so it would read its parent's
+  pid, and its PTRACE_TRACEME (the marker is named by the caller's pid) would go wrong, as
+  would a raw \`clone\` child's; \`os/lock.rs\` \`Lock::lock\`
   masks all signals for every hold (two \`rt_sigprocmask\`), which the fork/signal-safety rules
   require, but once per request instead of once per hold would do (removing the masking
   altogether, to price it: 24.8 → 16.0 per stop).

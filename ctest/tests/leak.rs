@@ -87,6 +87,11 @@ fn have_valgrind() -> bool {
 #[test]
 fn valgrind_both_backends() {
     if !have_valgrind() {
+        // The README's test command installs valgrind: there (and in CI) it must run.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "valgrind is not installed (scripts/test-all.sh installs it)"
+        );
         println!("valgrind not installed: memcheck part not run");
         return;
     }
