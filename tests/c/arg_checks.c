@@ -36,19 +36,14 @@
 #define NT_X86_XSTATE 0x202
 #endif
 
-/* errno_name() with the two errnos only this program expects. */
-static const char *ename(int e)
-{
-    return e == E2BIG ? "E2BIG" : e == ERANGE ? "ERANGE" : errno_name(e);
-}
-
+/* EXPECT_ERR (helpers.h), but a success prints only the value. */
 #define EXPECT(label, expr)                                                      \
     do {                                                                         \
         errno = 0;                                                               \
         long ret_ = (long)(expr);                                                \
         int err_ = errno;                                                        \
         if (ret_ == -1)                                                          \
-            printf("%s -> -1 %s\n", (label), ename(err_));                       \
+            printf("%s -> -1 %s\n", (label), errno_name(err_));                  \
         else                                                                     \
             printf("%s -> %ld\n", (label), ret_);                                \
     } while (0)

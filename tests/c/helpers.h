@@ -44,11 +44,13 @@ static inline const char *errno_name(int e)
     case ESRCH: return "ESRCH";
     case EINTR: return "EINTR";
     case EIO: return "EIO";
+    case E2BIG: return "E2BIG";
     case ECHILD: return "ECHILD";
     case EAGAIN: return "EAGAIN";
     case EFAULT: return "EFAULT";
     case EBUSY: return "EBUSY";
     case EINVAL: return "EINVAL";
+    case ERANGE: return "ERANGE";
     case ENOSYS: return "ENOSYS";
     case EACCES: return "EACCES";
     case ENODATA: return "ENODATA";
